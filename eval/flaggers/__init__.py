@@ -1,0 +1,1 @@
+"""Flaggers: one class per kind of error, registered in eval/registry.py."""

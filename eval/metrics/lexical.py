@@ -1,0 +1,99 @@
+"""BLEU, chrF, chrF++ and TER through sacrebleu.
+
+Scores equal sacrebleu's own (same classes, same settings); signatures are sacrebleu's,
+extended with the harness version. Per-segment sufficient statistics are kept so that
+significance tests resample them (Koehn 2004) instead of averaging sentence scores.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import sacrebleu.metrics as sb
+
+from ..types import MetricResult, Segment
+from ..version import __version__
+from .base import Metric, Progress, check_references
+
+
+class SacreMetric(Metric):
+    """Shared plumbing: build the sacrebleu metric from our settings, extract per-segment stats
+    once, derive the corpus score from their sum and each segment's score from its own."""
+
+    needs_reference = True
+    sacre_class: Any = None
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.kwargs = kwargs
+
+    def settings(self) -> dict[str, Any]:
+        return dict(self.kwargs)
+
+    def _sacre(self, **overrides: Any) -> Any:
+        return self.sacre_class(**{**self.kwargs, **overrides})
+
+    def _sentence_metric(self) -> Any:
+        return self._sacre()
+
+    def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
+        nrefs = check_references(self, segments)
+        hyps = [seg.hyp for seg in segments]
+        refs = [[seg.refs[k] for seg in segments] for k in range(nrefs)]
+        corpus_metric = self._sacre()
+        seg_stats = corpus_metric._extract_corpus_statistics(hyps, refs)
+        corpus = corpus_metric._aggregate_and_compute(seg_stats)
+        sentence_metric = self._sentence_metric()
+        seg_scores = [float(sentence_metric._compute_score_from_stats(s).score) for s in seg_stats]
+        if progress:
+            progress(len(segments))
+        return MetricResult(
+            metric=self.name,
+            score=float(corpus.score),
+            signature=f"{self.name}|{signature_of(corpus_metric)}",
+            higher_is_better=self.higher_is_better,
+            seg_scores=seg_scores,
+            seg_stats=[[float(x) for x in s] for s in seg_stats],
+        )
+
+    def score_from_stats(self, stats: Sequence[Sequence[float]]) -> float:
+        """The corpus score of a set of per-segment statistics (used by resampling)."""
+        return float(self._sacre()._compute_score_from_stats([sum(col) for col in zip(*stats)]).score)
+
+
+def signature_of(sacre_metric: Any) -> str:
+    return f"{sacre_metric.get_signature().format()}|relecture:{__version__}"
+
+
+class BLEU(SacreMetric):
+    """Corpus BLEU; per-segment scores are sentence BLEU with effective order (as sacrebleu's
+    `sentence_bleu`), since plain BLEU is zero for most single sentences."""
+
+    name = "bleu"
+    sacre_class = sb.BLEU
+
+    def _sentence_metric(self) -> Any:
+        return self._sacre(effective_order=True)
+
+
+class CHRF(SacreMetric):
+    """chrF (Popović 2015), character n-grams up to 6, beta 2."""
+
+    name = "chrf"
+    sacre_class = sb.CHRF
+
+
+class CHRFpp(SacreMetric):
+    """chrF++: chrF plus word unigrams and bigrams."""
+
+    name = "chrf++"
+    sacre_class = sb.CHRF
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**{"word_order": 2, **kwargs})
+
+
+class TER(SacreMetric):
+    """Translation edit rate (Snover et al. 2006); lower is better."""
+
+    name = "ter"
+    higher_is_better = False
+    sacre_class = sb.TER

@@ -1,0 +1,83 @@
+"""Names -> "module:Class" targets, imported lazily so `--help` and `ls` never import torch.
+
+Each entry carries the facts `relecture ls` shows (what the component needs), so listing does
+not import the component. A contract test checks these facts against the classes themselves.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Entry:
+    target: str  # "module:Class"
+    summary: str
+    needs_reference: bool = False
+    needs_source: bool = False
+    gpu: str = "no"  # "no" | "optional" | "recommended"
+    hub: bool = False  # needs a download from a model hub (unless given a local path)
+
+
+METRICS: dict[str, Entry] = {
+    "bleu": Entry("eval.metrics.lexical:BLEU", "sacrebleu BLEU (corpus; sentence BLEU per segment)", needs_reference=True),
+    "chrf": Entry("eval.metrics.lexical:CHRF", "sacrebleu chrF", needs_reference=True),
+    "chrf++": Entry("eval.metrics.lexical:CHRFpp", "sacrebleu chrF++ (chrF with word bigrams)", needs_reference=True),
+    "ter": Entry("eval.metrics.lexical:TER", "sacrebleu TER (lower is better)", needs_reference=True),
+}
+
+FLAGGERS: dict[str, Entry] = {}
+
+FORMATS: dict[str, Entry] = {
+    "json": Entry("eval.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
+    "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
+    "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
+}
+
+KINDS = {"metric": METRICS, "flagger": FLAGGERS, "format": FORMATS}
+
+
+def resolve(target: str) -> Any:
+    module_name, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module_name), attr)
+
+
+def lookup(kind: str, name: str) -> Entry:
+    table = KINDS[kind]
+    if name not in table:
+        raise ConfigError(f"unknown {kind} '{name}'{suggest(name, table)}")
+    return table[name]
+
+
+def load(kind: str, name: str) -> Any:
+    """The class (or function) registered under `name`."""
+    return resolve(lookup(kind, name).target)
+
+
+def register_plugin(kind: str, target: str) -> str:
+    """Register a user's "module:Class" (config `plugins:`); the class's `name` is its key."""
+    try:
+        cls = resolve(target)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"plugin '{target}' cannot be imported: {exc}") from None
+    name = getattr(cls, "name", None)
+    if not isinstance(name, str):
+        raise ConfigError(f"plugin '{target}' has no string attribute 'name'")
+    KINDS[kind][name] = Entry(
+        target,
+        (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else "plugin",
+        needs_reference=bool(getattr(cls, "needs_reference", False)),
+        needs_source=bool(getattr(cls, "needs_source", False)),
+    )
+    return name
+
+
+def suggest(word: str, choices: Any) -> str:
+    """", did you mean 'x'?" for the closest choice, or "" when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else f"; choose from: {', '.join(sorted(choices))}"
