@@ -20,7 +20,7 @@ ROLE_COLUMNS = {
     "src": ("src", "source"),
     "ref": ("ref", "reference"),
     "refs": ("refs", "references"),
-    "hyp": ("hyp", "mt", "output", "translation"),
+    "hyp": ("hyp", "mt", "output"),
     "doc_id": ("doc_id", "docid", "document"),
 }
 
