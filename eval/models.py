@@ -228,6 +228,7 @@ class TokenEncoder:
         self.batch_tokens = batch_tokens
         self.max_batch = max_batch
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))
+        self.tokenizer.model_max_length = 1_000_000  # long texts are split into windows, not warned about
         model = AutoModel.from_pretrained(str(folder), dtype=self.dtype)
         self.model = model.to(self.device).eval()
         self.special_ids = {i for i in (self.tokenizer.cls_token_id, self.tokenizer.sep_token_id) if i is not None}
