@@ -46,9 +46,12 @@ CREATE TABLE IF NOT EXISTS signatures (
 """
 
 
+OFF = ("0", "off", "no", "false", "none")
+
+
 def default_path() -> Path:
-    """RELECTURE_CACHE, else $XDG_CACHE_HOME/relecture/scores.sqlite3."""
-    if os.environ.get("RELECTURE_CACHE"):
+    """RELECTURE_CACHE (a file path), else $XDG_CACHE_HOME/relecture/scores.sqlite3."""
+    if os.environ.get("RELECTURE_CACHE", "").lower() not in ("", *OFF):
         return Path(os.environ["RELECTURE_CACHE"])
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "relecture" / "scores.sqlite3"
@@ -114,6 +117,27 @@ class ScoreCache:
     def __len__(self) -> int:
         with self.lock:
             return int(self.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0])
+
+
+_ACTIVE: dict[Path, ScoreCache] = {}
+
+
+def active_cache() -> ScoreCache | None:
+    """The process's cache for the runner: None when RELECTURE_CACHE is off (0, off, no)."""
+    if os.environ.get("RELECTURE_CACHE", "").lower() in OFF:
+        return None
+    path = default_path()
+    if path not in _ACTIVE:
+        _ACTIVE[path] = ScoreCache(path)
+    return _ACTIVE[path]
+
+
+def score_for_run(metric: Any, segments: Sequence[Segment], progress: Any = None) -> MetricResult:
+    """What the runner calls: model-based metrics go through the cache, lexical ones (pure
+    Python, faster to recompute than to look up) are scored directly."""
+    if getattr(metric, "pure_python", False):
+        return metric.score(segments, progress)
+    return score_cached(metric, segments, active_cache(), progress)
 
 
 def cacheable(metric: Any) -> bool:

@@ -48,8 +48,11 @@ def build(kind: str, item: str | dict[str, Any]) -> Any:
 
 
 def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
-    """The one place a metric is asked for scores (a score cache can wrap it)."""
-    return metric.score(segments, progress)
+    """The one place a metric is asked for scores: model-based metrics go through the
+    per-segment score cache (eval/cache.py; RELECTURE_CACHE=off disables it)."""
+    from .cache import score_for_run
+
+    return score_for_run(metric, segments, progress)
 
 
 def _score_job(metric: Metric, hyps: Sequence[str], testset: TestSet) -> MetricResult:

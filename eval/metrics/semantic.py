@@ -130,19 +130,26 @@ def token_weights(encoded: "Encoded", idf: dict[int, float] | None) -> "np.ndarr
     return weights
 
 
-def bertscore_prf(hyp: "Encoded", ref: "Encoded", idf: dict[int, float] | None) -> tuple[float, float, float]:
-    """Greedy-matching precision, recall and F1 of one output against one reference."""
-    import torch
+def unit_rows(encoded: "Encoded") -> "np.ndarray":
+    import numpy as np
 
-    h = torch.nn.functional.normalize(hyp.vectors, dim=-1)
-    r = torch.nn.functional.normalize(ref.vectors, dim=-1)
-    sim = h @ r.T
-    w_h = torch.from_numpy(token_weights(hyp, idf)).float()
-    w_r = torch.from_numpy(token_weights(ref, idf)).float()
+    vectors = encoded.vectors.numpy()
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def bertscore_prf(hyp: "Encoded", ref: "Encoded", idf: dict[int, float] | None) -> tuple[float, float, float]:
+    """Greedy-matching precision, recall and F1 of one output against one reference.
+
+    numpy, not torch: on matrices this small, torch's thread pool costs more than the work."""
+    w_h = token_weights(hyp, idf)
+    w_r = token_weights(ref, idf)
     if w_h.sum() <= 0 or w_r.sum() <= 0:
         return 0.0, 0.0, 0.0  # an empty output (or reference) matches nothing
-    precision = float((sim.max(dim=1).values * w_h).sum() / w_h.sum())
-    recall = float((sim.max(dim=0).values * w_r).sum() / w_r.sum())
+    sim = unit_rows(hyp) @ unit_rows(ref).T
+    # a token whose best match has a negative cosine counts 0: bert-score gets the same floor
+    # from its zero-filled padding, so the two agree
+    precision = float((sim.max(axis=1).clip(min=0) * w_h).sum() / w_h.sum())
+    recall = float((sim.max(axis=0).clip(min=0) * w_r).sum() / w_r.sum())
     f1 = 2 * precision * recall / (precision + recall) if precision + recall != 0 else 0.0
     return precision, recall, f1
 
