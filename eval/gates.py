@@ -433,6 +433,25 @@ def _number(value: Any, key: str, text: str, where: str) -> float:
 # --------------------------------------------------------------------------------------------
 
 
+def plugin_categories() -> list[str]:
+    """Categories declared by plugin flaggers (a `categories` class attribute), so that gates
+    may name the new categories a plugin adds. Built-in flaggers use eval.types.CATEGORIES and
+    finer ones below them, which gates accept already (and are not imported here: they are
+    heavy)."""
+    from . import registry
+
+    found: list[str] = []
+    for entry in registry.FLAGGERS.values():
+        if entry.target.startswith("eval."):
+            continue
+        try:
+            cls = registry.resolve(entry.target)
+        except (ImportError, AttributeError, ValueError):
+            continue  # reported where the plugin is loaded
+        found.extend(getattr(cls, "categories", ()) or ())
+    return found
+
+
 def evaluate_gates(gates: Sequence[Gate], contexts: Sequence[GateContext]) -> list[dict[str, Any]]:
     """One outcome per (candidate, gate), candidates in the given order."""
     return [gate.evaluate(ctx) for ctx in contexts for gate in gates]
