@@ -182,6 +182,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     force = {"always": True, "never": False}.get(args.annotations)
     emit(comparison, render_compare_markdown(comparison), sys.stdout, force_annotations=force)
     if not args.quiet:
+        for note in comparison.notes:
+            print(f"relecture: {note}", file=sys.stderr)
         for warning in comparison.warnings:
             Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
         print_summary(comparison, Console())

@@ -77,6 +77,7 @@ class Comparison:
     warnings: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
     config_path: str | None = None
+    notes: list[str] = field(default_factory=list)  # what was done on the way (raw outputs scored)
 
     @property
     def passed(self) -> bool:
@@ -203,7 +204,7 @@ def load_sides(
     for spec in candidate_specs:
         for side in sides_for("candidate", spec):
             same = side.report is baseline.report and side.system == baseline.system
-            if same and split_spec(spec)[1] is None:
+            if same and split_spec(spec)[1] is None and split_spec(spec)[0] in loaded:
                 continue  # the baseline's own run: its other systems are the candidates
             candidates.append(side)
     if not candidate_specs:  # one run holding the baseline and its candidates
@@ -229,9 +230,10 @@ def _score_raw(
     systems: dict[str, str] = {}
     for role, path, given in raw:
         name = given or Path(path).stem
-        if name in systems and systems[name] != path:
+        resolved = str(Path(path).resolve())
+        if name in systems and systems[name] != resolved:
             name = role if role not in systems else f"{role}-{len(systems)}"
-        systems[name] = str(Path(path).resolve())
+        systems[name] = resolved  # the same file given twice is scored once
         names[(role, path)] = name
     config = load_config(config_path, list(overrides), {"systems": systems, "baseline": None})
     report = evaluate(config)
@@ -541,6 +543,7 @@ def compare(
     settings: CompareSettings | None = None,
     warnings: list[str] | None = None,
     config_path: str | None = None,
+    notes: Sequence[str] = (),
 ) -> Comparison:
     settings = settings or CompareSettings()
     warnings = list(warnings or [])
@@ -563,7 +566,7 @@ def compare(
         "confidence": settings.confidence,
         "multiple_comparisons": "holm" if len(candidates) > 1 else None,
     }
-    return Comparison(baseline, list(candidates), rows, outcomes, worse, settings, _unique(warnings), info, config_path)
+    return Comparison(baseline, list(candidates), rows, outcomes, worse, settings, _unique(warnings), info, config_path, list(notes))
 
 
 def gate_context(baseline: Side | None, candidate: Side, rows: Sequence[Mapping[str, Any]]) -> GateContext:
@@ -612,7 +615,7 @@ def run_compare(
     """Everything `relecture compare` does short of writing: load, check, test, judge."""
     gates, _ = gates_from_config(config_path, overrides)
     baseline, candidates, notes = load_sides(baseline_spec, candidate_specs, config_path, overrides, scored_dir)
-    return compare(baseline, candidates, gates, settings, notes, config_path)
+    return compare(baseline, candidates, gates, settings, config_path=config_path, notes=notes)
 
 
 # --------------------------------------------------------------------------------------------

@@ -143,24 +143,25 @@ class MetricGate:
             allowed = limit
             allowed_text = _fmt(limit)
         moved = f"({_fmt(base)} -> {_fmt(score)})"
+        worsened = "fell" if higher else "rose"  # TER getting worse rises
         if drop <= 0:
             verb = "did not get worse" if drop == 0 else "improved"
             return True, f"{self.metric} {verb} {moved}", drop
         comparison = ctx.comparisons.get(self.metric) or {}
         p_text, p_value = _p_text(comparison)
         if drop <= allowed + 1e-12:
-            return True, f"{self.metric} fell by {_fmt(drop)} {moved}, within the {allowed_text} allowed{p_text}", drop
+            return True, f"{self.metric} {worsened} by {_fmt(drop)} {moved}, within the {allowed_text} allowed{p_text}", drop
         if self.significance is not None:
             if p_value is None:
                 raise ConfigError(f"gate '{self.text}' needs a p-value but no comparison of '{self.metric}' was made")
             if p_value >= self.significance:
                 return (
                     True,
-                    f"{self.metric} fell by {_fmt(drop)} {moved}, more than the {allowed_text} allowed, "
+                    f"{self.metric} {worsened} by {_fmt(drop)} {moved}, more than the {allowed_text} allowed, "
                     f"but the drop is not significant (p = {_fmt_p(p_value)} >= {_fmt(self.significance)})",
                     drop,
                 )
-        return False, f"{self.metric} fell by {_fmt(drop)} {moved}, more than the {allowed_text} allowed{p_text}", drop
+        return False, f"{self.metric} {worsened} by {_fmt(drop)} {moved}, more than the {allowed_text} allowed{p_text}", drop
 
 
 @dataclass(frozen=True)
@@ -199,10 +200,11 @@ class FlagGate:
         failures: list[str] = []
         notes: list[str] = []
         what = self.describe()
+        what_for = lambda n: what.replace("flags", "flag", 1) if n == 1 else what  # noqa: E731
         extra: dict[str, Any] = {"value": count}
         if self.maximum is not None:
             ok = count <= self.maximum
-            sentence = f"{count} {what}" + (f", at most {_fmt(self.maximum)} allowed" if ok else f", more than the {_fmt(self.maximum)} allowed")
+            sentence = f"{count} {what_for(count)}" + (f", at most {_fmt(self.maximum)} allowed" if ok else f", more than the {_fmt(self.maximum)} allowed")
             (notes if ok else failures).append(sentence)
         if self.max_increase is not None:
             if ctx.baseline is None or ctx.baseline_flag_counts is None:
@@ -213,9 +215,9 @@ class FlagGate:
             extra["increase"] = increase
             ok = increase <= self.max_increase
             if ok:
-                sentence = f"{count} {what} against {base} in the baseline ({increase:+d}, at most +{_fmt(self.max_increase)} allowed)"
+                sentence = f"{count} {what_for(count)} against {base} in the baseline ({increase:+d}, at most +{_fmt(self.max_increase)} allowed)"
             else:
-                sentence = f"{count} {what} against {base} in the baseline: {increase:+d}, more than the +{_fmt(self.max_increase)} allowed"
+                sentence = f"{count} {what_for(count)} against {base} in the baseline: {increase:+d}, more than the +{_fmt(self.max_increase)} allowed"
             (notes if ok else failures).append(sentence)
         return {
             "gate": self.text,

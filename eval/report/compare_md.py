@@ -111,6 +111,18 @@ def _flag_spans(flags: Sequence[Mapping[str, Any]]) -> list[ErrorSpan]:
     return [ErrorSpan.from_dict(dict(f)) for f in flags]
 
 
+def _mark(text: str, spans: Sequence[ErrorSpan]) -> str:
+    """mark_spans over merged spans: overlapping flags (a name inside a garbled stretch) would
+    otherwise nest their markers."""
+    merged: list[list[int]] = []
+    for span in sorted(spans, key=lambda s: (s.start, s.end)):
+        if merged and span.start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], span.end)
+        else:
+            merged.append([span.start, span.end])
+    return mark_spans(text, [ErrorSpan(0, "", "", "minor", start, end, False, "") for start, end in merged])
+
+
 def _flag_text(flags: Sequence[Mapping[str, Any]]) -> str:
     return "; ".join(f"{f['severity']} {f['category']}: {f.get('message', '')}" for f in flags)
 
@@ -120,8 +132,8 @@ def _side_by_side(entries: Sequence[Mapping[str, Any]], with_scores: bool) -> li
              "|---:|---|---|---|---|"]
     for entry in entries:
         spans = _flag_spans(entry.get("new_flags", []))
-        src = mark_spans(entry["src"], [s for s in spans if s.on_source])
-        cand = mark_spans(entry["candidate_hyp"], [s for s in spans if not s.on_source]) or "*(empty)*"
+        src = _mark(entry["src"], [s for s in spans if s.on_source])
+        cand = _mark(entry["candidate_hyp"], [s for s in spans if not s.on_source]) or "*(empty)*"
         if with_scores:
             change = (f"{entry['metric']} {fmt_score(entry['baseline_score'])} → {fmt_score(entry['candidate_score'])}")
             if entry.get("new_flags"):

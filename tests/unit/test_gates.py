@@ -129,7 +129,7 @@ EVAL_CASES = [
      "comet fell by 0.0032 (0.8412 -> 0.838), within the 0.005 allowed"),
     ("comet: max_drop 0.005", dict(metrics=score("comet", 0.8341), comparisons={"comet": {"p_value": 0.0003}}), False,
      "comet fell by 0.0071 (0.8412 -> 0.8341), more than the 0.005 allowed (p = 0.0003)"),
-    ("ter: max_drop 1", dict(metrics=score("ter", 57.5)), False, "ter fell by 2.50 (55 -> 57.50), more than the 1 allowed"),
+    ("ter: max_drop 1", dict(metrics=score("ter", 57.5)), False, "ter rose by 2.50 (55 -> 57.50), more than the 1 allowed"),
     ("ter: max_drop 1", dict(metrics=score("ter", 50.0)), True, "ter improved (55 -> 50)"),
     ("bleu: max_drop 2%", dict(metrics=score("bleu", 31.5)), True, "bleu fell by 0.5 (32 -> 31.50), within the 2% of the baseline (0.64) allowed"),
     ("bleu: max_drop 1%", dict(metrics=score("bleu", 31.5)), False, "more than the 1% of the baseline (0.32) allowed"),
@@ -143,8 +143,8 @@ EVAL_CASES = [
      "not significant (p = 0.0800 >= 0.05)"),
     ("bleu: min 33 max_drop 1", {}, False, "bleu 32 < 33 (the floor is >= 33)"),
     # flags
-    ("any critical: max 0", {}, False, "1 critical flags, more than the 0 allowed"),
-    ("any critical: max 1", {}, True, "1 critical flags, at most 1 allowed"),
+    ("any critical: max 0", {}, False, "1 critical flag, more than the 0 allowed"),
+    ("any critical: max 1", {}, True, "1 critical flag, at most 1 allowed"),
     ("accuracy: max 5", {}, False, "7 accuracy flags, more than the 5 allowed"),
     ("accuracy/named-entity major+: max_increase 0", {}, True,
      "2 accuracy/named-entity flags of severity major or worse against 2 in the baseline (+0, at most +0 allowed)"),
@@ -154,7 +154,7 @@ EVAL_CASES = [
     ("accuracy/named-entity major+: max_increase 2",
      dict(flags={"accuracy/named-entity": {"major": 3, "critical": 1}}), True, "(+2, at most +2 allowed)"),
     ("accuracy/named-entity minor: max_increase 0", dict(flags={}), True, "0 minor accuracy/named-entity flags against 4"),
-    ("fluency: max 0", dict(flags={"fluency/garbled/script": {"minor": 1}}), False, "1 fluency flags, more than the 0 allowed"),
+    ("fluency: max 0", dict(flags={"fluency/garbled/script": {"minor": 1}}), False, "1 fluency flag, more than the 0 allowed"),
     ("accuracy/number: max 0", dict(flags={"accuracy/numbers": {"major": 5}}), True, "0 accuracy/number flags"),  # no prefix match without "/"
 ]
 
