@@ -160,12 +160,16 @@ def test_chunked_draws_equal_one_draw(monkeypatch, n_segments: int) -> None:
     assert (np.concatenate(parts) == whole).all()
 
 
-def test_bootstrap_sums_equal_gather(monkeypatch) -> None:
+@pytest.mark.parametrize("kind", ["counts", "fractions"])  # the float32 and the float64 paths
+def test_bootstrap_sums_equal_gather(monkeypatch, kind: str) -> None:
     monkeypatch.setattr(stats, "_CHUNK_ELEMENTS", 64 * 50)
     rng = np.random.default_rng(0)
     matrix = rng.integers(0, 9, size=(50, 4)).astype(float)
+    if kind == "fractions":
+        matrix = matrix / 7
+    assert stats._product_dtype(matrix, 50) is (np.float32 if kind == "counts" else np.float64)
     indices = stats.bootstrap_indices(50, 200, seed=3)
-    np.testing.assert_array_equal(stats._bootstrap_sums(indices, matrix), matrix[indices].sum(axis=1))
+    np.testing.assert_allclose(stats._bootstrap_sums(indices, matrix), matrix[indices].sum(axis=1), rtol=1e-12)
 
 
 @pytest.mark.parametrize(
