@@ -1,1 +1,1 @@
-"""Renderers: one per output format (json, jsonl, md, html), each rendering a Report."""
+"""Renderers: each takes a Report and writes one file into a run folder."""
