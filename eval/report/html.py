@@ -22,11 +22,11 @@ import json
 import math
 import os
 import re
-import tempfile
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ..io.atomic import atomic_write
 from ..types import SEVERITIES, Report
 from ..version import __version__
 
@@ -193,7 +193,7 @@ def render_html(report: Report) -> str:
     )
     parts = {
         "TITLE": html.escape(f"{report.name} · Relecture report", quote=True),
-        "CSP": html.escape(csp, quote=True),
+        "CSP": html.escape(csp, quote=False).replace("\"", "&quot;"),
         "STYLE": style,
         "SCRIPT": script,
         "DATA": embed_json(report_payload(report)),
@@ -202,19 +202,11 @@ def render_html(report: Report) -> str:
     return _PLACEHOLDER.sub(lambda m: parts[m.group(1)], _asset("report.html"))
 
 
-def write_html(report: Report, path: str | os.PathLike[str]) -> Path:
-    """Write report.html atomically (a reader never sees half a file); returns its path."""
-    target = Path(path)
-    if target.is_dir():
+def write_html(report: Report, folder: str | os.PathLike[str]) -> Path:
+    """Write report.html into a run folder (or to `folder` itself when it names an .html file),
+    atomically like every other run-folder file; returns its path."""
+    target = Path(folder)
+    if target.suffix.lower() not in (".html", ".htm"):
         target = target / "report.html"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = render_html(report)
-    fd, tmp = tempfile.mkstemp(prefix=".report-", suffix=".html", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(target, render_html(report))
     return target
