@@ -297,7 +297,7 @@
   // ---------------------------------------------------------------- plots (SVG)
   function histogram(values, opts) {
     const width = opts.width || 320, height = opts.height || 120;
-    const pad = { l: 34, r: 8, t: 8, b: 22 };
+    const pad = { l: 34, r: 16, t: 8, b: 22 };
     const lo = opts.lo, hi = opts.hi > opts.lo ? opts.hi : opts.lo + 1;
     const bins = opts.bins || 30, counts = new Array(bins).fill(0);
     for (const v of values) {
@@ -490,26 +490,73 @@
     return el("div", { class: "table-wrap" }, el("table", { class: "flags", id: "flag-table" }, el("thead", {}, head), body));
   }
 
+  // The metric a person would sort by first: a neural one when the run has it, else chrF.
+  function primaryMetric() {
+    const neural = SEG_METRICS.filter((m) => !D.lexical.includes(m));
+    return neural[0] || ["chrf", "chrf++", "bleu", "ter"].find((m) => SEG_METRICS.includes(m)) || SEG_METRICS[0] || null;
+  }
+
+  function segLink(i, system) {
+    const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + i);
+    link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + i, system: system || "all" }); });
+    return link;
+  }
+
   function lookFirst() {
+    const out = [];
     const weight = new Float64Array(N);
     for (const s of SYSTEMS) for (const row of D.flags[s] || []) if (row[0] < N) weight[row[0]] += SEV_WEIGHT[row[2]];
     const order = [];
     for (let i = 0; i < N; i++) if (weight[i] > 0) order.push(i);
     order.sort((a, b) => weight[b] - weight[a] || a - b);
-    if (!order.length) return el("p", { class: "muted" }, "No flagged segments.");
-    const list = el("ol", { class: "look-first" });
-    for (const i of order.slice(0, 6)) {
-      const worst = [];
-      for (const s of SYSTEMS) for (const row of (FLAGS_BY_SEG[s][i] || [])) worst.push([row, s]);
-      worst.sort((a, b) => b[0][2] - a[0][2]);
-      const [row, s] = worst[0];
-      const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + i);
-      link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + i }); });
-      list.appendChild(el("li", {}, link, " ", sevPill(row[2]), " ", el("b", {}, D.categories[row[1]]), " ",
-        sysChip(s), " ", el("span", { class: "msg" }, row[6]),
-        worst.length > 1 ? el("span", { class: "muted" }, " (+" + (worst.length - 1) + " more)") : null));
+    if (order.length) {
+      const list = el("ol", { class: "look-first", id: "look-flags" });
+      for (const i of order.slice(0, 5)) {
+        const worst = [];
+        for (const s of SYSTEMS) for (const row of (FLAGS_BY_SEG[s][i] || [])) worst.push([row, s]);
+        worst.sort((a, b) => b[0][2] - a[0][2]);
+        const [row, s] = worst[0];
+        list.appendChild(el("li", {}, segLink(i), " ", sevPill(row[2]), " ", el("b", {}, D.categories[row[1]]), " ",
+          sysChip(s), " ", el("span", { class: "msg" }, row[6]),
+          worst.length > 1 ? el("span", { class: "muted" }, " (+" + (worst.length - 1) + " more)") : null));
+      }
+      out.push(el("h3", {}, "Most severe flags"), list);
     }
-    return list;
+    const m = primaryMetric();
+    if (m) {
+      const worst = [];
+      for (const s of SYSTEMS) {
+        const v = segScores(s, m);
+        if (v) for (let i = 0; i < N; i++) if (v[i] !== null) worst.push([HIB[m] ? v[i] : -v[i], i, s, v[i]]);
+      }
+      worst.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+      const list = el("ol", { class: "look-first", id: "look-scores" });
+      for (const [, i, s, v] of worst.slice(0, 5)) {
+        list.appendChild(el("li", {}, segLink(i, s), " ", sysChip(s), " ", el("b", {}, m + " " + fmt(v, m)), " ",
+          el("span", { class: "snippet" }, D.hyps[s][i] || "(empty output)")));
+      }
+      out.push(el("h3", {}, "Lowest " + m), list);
+    }
+    return out.length ? out : el("p", { class: "muted" }, "Nothing stands out: no flags and no per-segment scores.");
+  }
+
+  // "sys-a best on bleu, chrf · sys-b best on ter": the table's answer in one line.
+  function headline() {
+    const wins = {};
+    for (const m of METRICS) {
+      const best = bestOf(m);
+      if (best === null) continue;
+      const winners = SYSTEMS.filter((s) => D.table[s][m] && D.table[s][m].score === best);
+      if (winners.length === 1) (wins[winners[0]] || (wins[winners[0]] = [])).push(m);
+    }
+    const parts = Object.entries(wins).sort((a, b) => b[1].length - a[1].length);
+    if (SYSTEMS.length < 2 || !parts.length) return null;
+    const line = el("p", { class: "headline", id: "headline" });
+    parts.forEach(([s, ms], k) => {
+      if (k) line.appendChild(document.createTextNode(" · "));
+      append(line, [sysChip(s), ms.length === METRICS.length ? " best on all " + ms.length + " metrics" : " best on " + ms.join(", ")]);
+    });
+    return line;
   }
 
   function hashesList() {
@@ -528,15 +575,21 @@
   }
 
   renderers.overview = function (root) {
-    root.appendChild(card("Scores", scoreTable()));
+    root.appendChild(card("Scores", headline(), scoreTable()));
     if (D.warnings.length) {
       root.appendChild(card("Warnings", el("ul", { class: "warnings" }, D.warnings.map((w) => el("li", {}, w)))));
     }
-    const chartHost = el("div", { class: "flag-chart-host" });
-    root.appendChild(el("div", { class: "grid2" },
-      card("Flags by category", flagTable()),
-      card("Flags at a glance", chartHost)));
-    flagChart(chartHost);
+    if (D.categories.length) {
+      const chartHost = el("div", { class: "flag-chart-host" });
+      root.appendChild(el("div", { class: "grid2" },
+        card("Flags by category", flagTable()),
+        card("Flags at a glance", chartHost)));
+      flagChart(chartHost);
+    } else {
+      const flaggers = D.info && D.info.config && Array.isArray(D.info.config.flaggers) ? D.info.config.flaggers : null;
+      root.appendChild(card("Flags", el("p", { class: "muted" }, flaggers && !flaggers.length
+        ? "No flagger ran in this run (add some under flaggers: in the config)." : "No flags were raised.")));
+    }
     root.appendChild(el("div", { class: "grid2" },
       card("Where to look first", lookFirst()),
       card("Signatures and hashes", hashesList())));
@@ -651,7 +704,7 @@
     ctx.globalAlpha = 0.35;
     for (const p of pts) {
       if (Math.abs(p.d) >= DISAGREE) continue;
-      ctx.fillStyle = systems.length > 1 ? systemColor(p.s) : "#868e96";
+      ctx.fillStyle = "#868e96";
       ctx.fillRect(sx(p.x) - 1.5, sy(p.y) - 1.5, 3, 3);
     }
     ctx.globalAlpha = 0.9;
@@ -998,8 +1051,9 @@
         el("p", {}, sysChip(cand), " vs ", sysChip(base), " on ", el("b", {}, m), ": better on ", el("b", { class: "better", id: "n-better" }, intFmt(better)),
           " segments, worse on ", el("b", { class: "worse", id: "n-worse" }, intFmt(worse)), ", equal on ", intFmt(deltas.length - better - worse), "."),
         el("p", { class: "muted small" }, "Per-segment change in " + m + (HIB[m] ? "" : " (sign flipped: lower is better)") + "; right of zero = candidate better.")),
-      histogram(deltas.map((d) => d.gain), { lo: -span, hi: span, bins: 40, width: 420, height: 130, label: "per-segment deltas",
-        colorOf: (v) => (v > 0 ? "#2f9e44" : v < 0 ? "#e03131" : "#adb5bd"), markers: [{ value: 0, cls: "zero", label: "no change" }] })));
+      histogram(deltas.map((d) => d.gain), { lo: -span, hi: span, bins: 41, width: 420, height: 130, label: "per-segment deltas",
+        // 41 bins: zero is the centre of the middle bin, drawn grey ("no change").
+        colorOf: (v) => (Math.abs(v) < span * 1e-9 ? "#adb5bd" : v > 0 ? "#2f9e44" : "#e03131"), markers: [{ value: 0, cls: "zero", label: "no change" }] })));
     let rows = deltas.filter((d) => D.hyps[base][d.i] !== D.hyps[cand][d.i] || d.gain !== 0);
     if (cmp.show === "regressions") rows.sort((a, b) => a.gain - b.gain || a.i - b.i);
     else if (cmp.show === "improvements") rows.sort((a, b) => b.gain - a.gain || a.i - b.i);
