@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..io.atomic import atomic_write
-from ..types import SEVERITIES, Report
+from ..types import SEVERITIES, Report, SystemResult
 from ..version import __version__
 
 # Metrics that compare surface strings; the scatter plot sets these against the others
@@ -210,3 +210,71 @@ def write_html(report: Report, folder: str | os.PathLike[str]) -> Path:
         target = target / "report.html"
     atomic_write(target, render_html(report))
     return target
+
+
+def comparison_report(comparison: Any) -> Report:
+    """The Report that `relecture compare` shows: the baseline and each candidate (possibly from
+    different run folders, already checked to share the test set) with the comparison rows and
+    gate outcomes.  Takes an eval.compare.Comparison (read by attribute: baseline and candidates
+    are sides with .system, .report, .origin; plus .comparisons, .gates, .warnings, .info).
+
+    The same system name on both sides (two runs of "sys-a") gets a role suffix, and the rows
+    and gates are renamed to match, so the page can tell the two apart."""
+    sides = [comparison.baseline, *comparison.candidates]
+    counts: dict[str, int] = {}
+    for side in sides:
+        counts[side.system] = counts.get(side.system, 0) + 1
+    names: list[str] = []
+    for k, side in enumerate(sides):
+        name = side.system
+        if counts[name] > 1:
+            name = f"{name} (baseline)" if k == 0 else f"{name} (candidate {k})" if counts[name] > 2 else f"{name} (candidate)"
+        names.append(name)
+    base_name = names[0]
+    cand_names = {side.system: name for side, name in zip(sides[1:], names[1:])}
+
+    def renamed(row: dict[str, Any]) -> dict[str, Any]:
+        row = dict(row)
+        if "baseline" in row and row["baseline"] == comparison.baseline.system:
+            row["baseline"] = base_name
+        if "candidate" in row and row["candidate"] in cand_names:
+            row["candidate"] = cand_names[row["candidate"]]
+        return row
+
+    systems: dict[str, SystemResult] = {}
+    hyps: dict[str, tuple[str, ...]] = {}
+    output_hashes: dict[str, Any] = {}
+    for side, name in zip(sides, names):
+        result = side.report.systems[side.system]
+        systems[name] = SystemResult(name, result.metrics, result.flags, origin=side.origin)
+        hyps[name] = tuple(side.report.hyps[side.system])
+        given = (side.report.info.get("output_hashes") or {}).get(side.system)
+        if given:
+            output_hashes[name] = given
+    base_info = comparison.baseline.report.info
+    info: dict[str, Any] = {
+        "created": comparison.info.get("created") or base_info.get("created"),
+        "data_hash": comparison.info.get("data_hash") or base_info.get("data_hash"),
+        "config_hash": base_info.get("config_hash"),
+        "baseline": comparison.baseline.origin,
+        "candidates": [side.origin for side in comparison.candidates],
+        "compare": {k: v for k, v in comparison.info.items() if k not in ("created", "data_hash")},
+        "versions": base_info.get("versions", {}),
+        "output_hashes": output_hashes,
+    }
+    title = f"{', '.join(names[1:])} vs {base_name}"
+    return Report(
+        title,
+        comparison.baseline.report.testset,
+        systems,
+        hyps,
+        info,
+        list(comparison.warnings),
+        [renamed(row) for row in comparison.comparisons],
+        [renamed(gate) for gate in comparison.gates],
+    )
+
+
+def write_compare_html(comparison: Any, folder: str | os.PathLike[str]) -> Path:
+    """report.html for `relecture compare` (into its output folder, or to an .html path)."""
+    return write_html(comparison_report(comparison), folder)

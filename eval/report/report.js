@@ -18,6 +18,8 @@
   const METRICS = D.metrics.map((m) => m.name);
   const HIB = Object.fromEntries(D.metrics.map((m) => [m.name, m.higher_is_better]));
   const ALPHA = 0.05;
+  const CONFIDENCE = (D.comparisons.find((c) => typeof c.confidence === "number") || { confidence: 0.95 }).confidence;
+  const CONFIDENCE_LABEL = +(CONFIDENCE * 100).toFixed(1) + "%";
 
   // ---------------------------------------------------------------- DOM helpers
   function append(node, kids) {
@@ -1111,7 +1113,7 @@
           el("td", { class: "verdict " + cls, title: c.signature || "" }, word)));
       }
       root.appendChild(card("Metric deltas", el("div", { class: "table-wrap" }, el("table", { class: "deltas", id: "delta-table" },
-        el("thead", {}, el("tr", {}, ["Pair", "Metric", "Baseline", "Candidate", "Δ", "95% CI of Δ", "", "p", "p (adjusted)", "Verdict"].map((h) => el("th", {}, h)))),
+        el("thead", {}, el("tr", {}, ["Pair", "Metric", "Baseline", "Candidate", "Δ", CONFIDENCE_LABEL + " CI of Δ", "", "p", "p (adjusted)", "Verdict"].map((h) => el("th", {}, h)))),
         body)), el("p", { class: "muted small" }, "Verdict at p < " + ALPHA + " (adjusted p when given); the bar shows Δ and its interval against zero.")));
     }
     if (PAIRS.length && D.comparisons.length) {
@@ -1127,7 +1129,11 @@
     for (const [k, v] of Object.entries(obj)) {
       const key = prefix ? prefix + "." + k : k;
       if (v && typeof v === "object" && !Array.isArray(v)) kvRows(v, key, dl);
-      else dl.appendChild(el("div", {}, el("dt", {}, key), el("dd", { class: "mono" }, Array.isArray(v) ? JSON.stringify(v) : String(v))));
+      else {
+        let text = Array.isArray(v) ? JSON.stringify(v) : String(v);
+        if (text.length > 400) text = text.slice(0, 400) + " … (" + intFmt(text.length) + " characters; see results.json)";
+        dl.appendChild(el("div", {}, el("dt", {}, key), el("dd", { class: "mono" }, text)));
+      }
     }
     return dl;
   }
