@@ -192,6 +192,7 @@
   // text is split into code points first (an emoji is two UTF-16 units but one offset).
   function highlighted(text, spans) {
     const frag = document.createDocumentFragment();
+    if (text === "") { frag.appendChild(el("span", { class: "muted empty-text" }, "(empty output)")); return frag; }
     if (!spans.length) { frag.appendChild(document.createTextNode(text)); return frag; }
     const chars = Array.from(text), n = chars.length;
     const cuts = new Set([0, n]);
@@ -421,6 +422,7 @@
     }
     if (!rendered[name]) { rendered[name] = true; renderers[name](document.getElementById(name)); }
     if (location.hash !== "#" + name) history.replaceState(null, "", "#" + name);
+    window.scrollTo(0, 0);  // a tab's id is also an anchor: keep the header in view
   }
 
   // ---------------------------------------------------------------- overview
@@ -452,6 +454,14 @@
                               "data-score": cell.score === null ? "" : String(cell.score), title: cell.signature },
           el("span", { class: "value" }, fmt(cell.score, m)), best ? el("span", { class: "star", title: "best" }, " ★") : null);
         if (cell.ci) td.appendChild(el("div", { class: "ci" }, "[" + fmt(cell.ci[0], m) + ", " + fmt(cell.ci[1], m) + "]"));
+        const c = D.comparisons.find((row) => row.candidate === s && row.metric === m);
+        if (c && c.delta !== null && c.delta !== undefined) {
+          const [word, cls] = verdictOf(c);
+          td.appendChild(el("div", { class: "cmp-delta " + cls, "data-tip": "vs " + c.baseline + ": " + word +
+            (c.ci ? "; " + CONFIDENCE_LABEL + " CI [" + fmt(c.ci[0], m, true) + ", " + fmt(c.ci[1], m, true) + "]" : "") +
+            (c.p_value !== null && c.p_value !== undefined ? "; p " + fmtP(c.p_adjusted !== null && c.p_adjusted !== undefined ? c.p_adjusted : c.p_value) : "") },
+            "Δ " + fmt(c.delta, m, true) + " vs " + c.baseline));
+        }
         tr.appendChild(td);
       }
       const counts = [0, 0, 0];
@@ -1074,9 +1084,11 @@
         D.refs.length ? el("div", { class: "row ref" }, el("span", { class: "lab" }, "Reference"), el("div", { class: "text" }, D.refs[0][d.i])) : null,
         el("div", { class: "cols" },
           el("div", { class: "col base" }, el("div", { class: "lab" }, "baseline ", sysChip(base)),
-            el("div", { class: "text" }, diff ? diffFragment(diff.a[0], diff.a[1], "del") : D.hyps[base][d.i])),
+            el("div", { class: "text" }, D.hyps[base][d.i] === "" ? el("span", { class: "muted" }, "(empty output)")
+              : diff ? diffFragment(diff.a[0], diff.a[1], "del") : D.hyps[base][d.i])),
           el("div", { class: "col cand" }, el("div", { class: "lab" }, "candidate ", sysChip(cand)),
-            el("div", { class: "text" }, diff ? diffFragment(diff.b[0], diff.b[1], "ins") : D.hyps[cand][d.i])))));
+            el("div", { class: "text" }, D.hyps[cand][d.i] === "" ? el("span", { class: "muted" }, "(empty output)")
+              : diff ? diffFragment(diff.b[0], diff.b[1], "ins") : D.hyps[cand][d.i])))));
     }
     const pager = el("div", { class: "pager" });
     const prev = el("button", { type: "button" }, "‹ Prev"), next = el("button", { type: "button" }, "Next ›");
