@@ -80,7 +80,7 @@ def _adhoc_config(args: argparse.Namespace, metrics: list[str], flaggers: list[s
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .runner import build, load_inputs, score_systems
+    from .runner import build, load_inputs, progress_bar, score_systems
 
     config = _adhoc_config(args, args.metrics, [])
     testset, systems, _, warnings = load_inputs(config)
@@ -89,7 +89,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     metrics = [build("metric", item) for item in config.metrics]
     if not testset.refs and any(m.needs_reference for m in metrics):
         raise UsageError(f"metrics {', '.join(m.name for m in metrics if m.needs_reference)} need --ref")
-    results = score_systems(metrics, testset, systems, config.workers)
+    with progress_bar(True, len(testset) * len(systems) * len(metrics), "scoring") as advance:
+        results = score_systems(metrics, testset, systems, config.workers, advance)
     if args.format == "json":
         per_system = {name: {"metrics": {m: r.to_dict(args.segments) for m, r in res.items()}} for name, res in results.items()}
         out = next(iter(per_system.values())) if len(per_system) == 1 else {"systems": per_system}
