@@ -10,7 +10,9 @@
   const D = JSON.parse(document.getElementById("relecture-data").textContent);
   const SVGNS = "http://www.w3.org/2000/svg";
   const PALETTE = ["#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#76b7b2",
-                   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+                   "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+                   "#1f3f77", "#b35806", "#1b7837", "#a50f15", "#01665e",
+                   "#8c6d00", "#6a3d9a", "#c51b7d", "#543005", "#4d4d4d"];
   const SEVERITIES = D.severities;                 // ["minor", "major", "critical"]
   const SEV_WEIGHT = [1, 3, 9];                     // for "most flagged" ordering
   const N = D.segments;
@@ -781,7 +783,10 @@
         distHost));
       distributions(distHost);
       const scatterHost = el("div", { id: "scatter-host" });
-      root.appendChild(card("Where metrics disagree",
+      if (SEG_METRICS.length < 2) {
+        root.appendChild(card("Where metrics disagree", el("p", { class: "muted" },
+          "This run has one metric with per-segment scores (" + SEG_METRICS[0] + "); add a second, ideally a neural one, to see where they disagree.")));
+      } else root.appendChild(card("Where metrics disagree",
         el("p", { class: "muted small" }, "Each point is one segment of one system. Coloured points rank high on one metric and low on the other: often a paraphrase a lexical metric misses, or fluent nonsense a neural one forgives."),
         el("div", { class: "controls" },
           labelled("x", select(metricOptions, plotState.x, (v) => { plotState.x = v; scatter(scatterHost); }, "x metric")),
@@ -789,7 +794,7 @@
           labelled("System", select([["all", "all systems"]].concat(SYSTEMS.map((s) => [s, s])), plotState.system,
             (v) => { plotState.system = v; scatter(scatterHost); }, "scatter system"))),
         scatterHost));
-      scatter(scatterHost);
+      if (SEG_METRICS.length >= 2) scatter(scatterHost);
     }
     const chartHost = el("div", { class: "flag-chart-host" });
     root.appendChild(card("Flags by category", chartHost));
