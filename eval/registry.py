@@ -35,6 +35,7 @@ FORMATS: dict[str, Entry] = {
     "json": Entry("eval.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
     "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
     "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
+    "html": Entry("eval.report.html:write_html", "report.html: self-contained page: score table, plots, segment explorer, comparison"),
 }
 
 KINDS = {"metric": METRICS, "flagger": FLAGGERS, "format": FORMATS}
