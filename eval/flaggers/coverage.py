@@ -25,8 +25,8 @@ from .base import Flagger
 from .common import make_span, parse, zipf
 
 CONTENT_POS = {"NOUN", "ADJ", "ADV", "VERB", "PROPN"}
-WORD_SIM = 0.6  # below this, a word has no translation among the source words
-LOO_GAIN = 0.0  # deleting the word must bring the output closer to the source than this
+WORD_SIM = 0.5  # below this, a word has no translation among the source words
+LOO_GAIN = 0.005  # deleting the word must bring the output this much closer to the source
 MIN_RATIO, MAX_RATIO = 0.35, 2.5
 STOP = {"be", "have", "do", "not", "also", "so", "then", "just", "even", "there", "here", "very", "now",
         "well", "still", "however", "thus", "therefore", "only", "all", "as", "more", "most", "much", "such"}

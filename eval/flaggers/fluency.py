@@ -31,8 +31,9 @@ FR_SENT_END = re.compile(r"[.!?…][\"”»’']*\s+")
 LM_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 LN_BASE = math.log(1.0001)  # pocketsphinx log base
 # Mean trigram-over-unigram gain per word (natural log) under which a sentence is word salad;
-# set on DEMETR fr-en dev (good translations ≥ ~1.4, shuffled words ≤ ~0.9) — see the bench note.
-WORD_ORDER_GAIN = 1.0
+# set on DEMETR fr-en dev: good translations ≥ 0.43, shuffled words ≤ -0.29; 0.9% of WMT13
+# references fall below it (headlines, lists).
+WORD_ORDER_GAIN = -0.1
 MIN_LM_WORDS = 6
 REPEAT_OK = {"that", "had", "is", "very", "many", "so", "really", "no", "bye", "ha", "yes", "again", "more",
              "far", "long", "over", "by", "on"}

@@ -28,9 +28,14 @@ EN_CLITIC = re.compile(r"(n[’']t|[’'](?:s|re|ll|ve|d|m))$", re.IGNORECASE)
 FR_ELISION = re.compile(r"^(?:l|d|qu|n|j|s|c|m|t|jusqu|lorsqu|puisqu)[’']([^\W\d_]{2,})", re.IGNORECASE)
 # Words that English borrowed whole, or that wordfreq's French list knows from English text.
 ENGLISH_TOO = {"vis", "versa", "facto", "coup", "etat", "déjà", "vu", "café", "naïve", "naïveté", "fiancé",
-               "fiancée", "résumé", "cliché", "élite", "entrée", "protégé", "rendez", "vous", "laissez", "faire",
+               "fiancée", "résumé", "vu", "cliché", "élite", "entrée", "protégé", "rendez", "vous", "laissez", "faire",
                "genre", "carte", "blanche", "tête", "raison", "être", "savoir", "vivre", "bête", "noire",
                "joie", "de", "la", "le", "du", "des", "et", "en", "à", "la", "ça", "mot", "mots"}
+# Short French words that count only next to another French word ('il y a', 'et le').
+FR_SHORT = {"il", "elle", "ils", "elles", "on", "je", "nous", "vous", "le", "la", "les", "du", "des", "au", "aux",
+            "et", "est", "un", "une", "ne", "pas", "qui", "que", "en", "sur", "dans", "pour", "par", "avec", "ce",
+            "se", "sa", "son", "ses", "leur", "y", "mais", "ou", "où", "très", "plus", "tout", "cette", "ces"}
+ACCENTED = re.compile(r"[éèêëàâçùûôîïœ]", re.IGNORECASE)
 
 
 def is_french_word(word: str) -> bool:
@@ -40,6 +45,8 @@ def is_french_word(word: str) -> bool:
         return zipf(m.group(1).lower(), "fr") >= 2.0
     if core in ENGLISH_TOO or len(core) < 3:
         return False
+    if ACCENTED.search(core) and zipf(core, "en") < 1.0:
+        return True  # 'génèrerait': accented, unknown to English
     fr = zipf(core, "fr")
     return fr >= 2.5 and fr - zipf(core, "en") >= 1.5
 
@@ -76,12 +83,16 @@ class UntranslatedFlagger(Flagger):
             return [make_span(seg, self.name, CATEGORY, "critical", 0, len(hyp),
                               "the output is a copy of the French source", 0.95)]
         src_words = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src)}
-        src_names = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src) if m.group()[:1].isupper()}
+        # Names of the source: capitalized words not at the start of a sentence.
+        src_names = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src) if m.group()[:1].isupper()
+                     and m.start() > 0 and not re.search(r"[.!?:«\"]\s*$", seg.src[:m.start()])}
         french = []
         for i, (start, end, word) in enumerate(words):
             if fold(word) in src_names and word[:1].isupper():
                 continue  # a name copied from the source
             if is_french_word(word):
+                french.append((start, end, word))
+            elif word.lower() in FR_SHORT and fold(word) in src_words and _near_french(words, i):
                 french.append((start, end, word))
         english_share = sum(zipf(EN_CLITIC.sub("", w.lower()), "en") >= 2.5 for _, _, w in words) / len(words)
         if len(words) >= 4 and english_share < 0.6 and len(french) < 0.5 * len(words):
@@ -112,6 +123,17 @@ class UntranslatedFlagger(Flagger):
         if top.value < 0.7:
             return None, top.value
         return top.language.name, top.value
+
+
+def _near_french(words: list[tuple[int, int, str]], i: int) -> bool:
+    """A short French word counts when a neighbour is French too ('il y a', 'de la')."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(words):
+            other = words[j][2]
+            if is_french_word(other) or (other.lower() in FR_SHORT and other.lower() not in {"on", "en", "a", "ou"}
+                                         and zipf(other.lower(), "en") < 4.0):
+                return True
+    return False
 
 
 def _runs(text: str, french: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:

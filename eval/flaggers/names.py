@@ -98,6 +98,7 @@ class Name:
     tokens: list[tuple[int, int, str]]  # significant words (start, end, text)
     from_ner: bool
     translatable: bool = False
+    label: str = ""
     status: str = "none"  # exact | near | none
     near: tuple[int, int, str] | None = None  # the near-miss word on the other side
     use_text: list[str] = field(default_factory=list)
@@ -167,8 +168,8 @@ class NamesFlagger(Flagger):
         for ent in doc.ents:
             if ent.label_ not in SRC_LABELS or ent.text.islower():
                 continue
-            # The small French NER tags some sentence-initial verbs ('Lisez', 'Comparez').
-            if len(ent) == 1 and (ent.start == 0 or ent[0].is_sent_start) and zipf(ent.text.lower(), "fr") >= 3.0:
+            # The small French NER tags some sentence-initial verbs and adverbs ('Lisez', 'Selon').
+            if len(ent) == 1 and (ent.start == 0 or ent[0].is_sent_start) and _sentence_starter(ent.text):
                 continue
             covered.update(range(ent.start, ent.end))
             toks = _tokens(ent.text, ent.start_char, FR_FUNCTION)
@@ -192,7 +193,7 @@ class NamesFlagger(Flagger):
             covered.update(range(ent.start, ent.end))
             toks = _tokens(ent.text, ent.start_char, EN_FUNCTION)
             if toks:
-                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True))
+                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True, label=ent.label_))
         for start, end in _capitalized_runs(doc, covered, EN_FUNCTION):
             toks = _tokens(doc.text[start:end], start, EN_FUNCTION)
             # English capitalizes titles, months, nationalities: only rare capitalized words count.
@@ -220,7 +221,7 @@ class NamesFlagger(Flagger):
                     statuses.append("exact")
                 elif _exonym_found(fold(word), other_fold):
                     statuses.append("exact")
-                elif len(word) >= 6 and any(len(f) >= 6 and f[:5] == fold(word)[:5] for f in folded):
+                elif name.label == "NORP" and len(word) >= 6 and any(len(f) >= 6 and f[:5] == fold(word)[:5] for f in folded):
                     statuses.append("exact")  # pakistanaise / Pakistani, israélienne / Israeli
                 else:
                     statuses.append("none")
@@ -272,6 +273,18 @@ class NamesFlagger(Flagger):
                 spans.append(make_span(seg, self.name, CATEGORY, severity, name.start, name.end,
                                        f"output name '{name.text}' has no counterpart in the source", 0.7 if rare else 0.5))
         return spans
+
+
+STARTERS = {"selon", "pourtant", "ainsi", "alors", "cependant", "ensuite", "enfin", "puis", "mais", "donc", "bref",
+            "voici", "voila", "certes", "desormais", "depuis", "pendant", "apres", "avant", "malgre", "quant",
+            "comme", "quand", "lorsque", "outre", "aujourd", "hier", "demain", "merci", "bravo", "bonjour", "oui",
+            "non", "vive", "bien", "tant", "toutefois", "sinon", "parfois", "surtout", "notamment", "chaque"}
+
+
+def _sentence_starter(word: str) -> bool:
+    """A capitalized sentence-initial word that is no name: an imperative or a connective."""
+    lower = fold(word)
+    return lower in STARTERS or (lower.endswith(("ez", "ons")) and zipf(lower, "fr") >= 2.0)
 
 
 def _exonym_found(key: str, other_fold: str) -> bool:
