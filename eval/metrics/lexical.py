@@ -20,6 +20,7 @@ class SacreMetric(Metric):
     once, derive the corpus score from their sum and each segment's score from its own."""
 
     needs_reference = True
+    pure_python = True  # CPU-bound and picklable: the runner may score it in a process pool
     sacre_class: Any = None
 
     def __init__(self, **kwargs: Any) -> None:

@@ -1,0 +1,6 @@
+"""python -m eval"""
+from __future__ import annotations
+
+from .cli import console_main
+
+console_main()

@@ -1,0 +1,199 @@
+"""The `relecture` command: subcommands score, run, flag, ls; main(argv) -> exit code.
+
+Exit codes (README): 0 success / gates passed · 1 a gate failed · 2 usage or config error ·
+3 input data error · 4 unexpected internal error (a bug; `--debug` shows the traceback).
+Heavy modules (sacrebleu, torch, spaCy) are imported inside the commands that need them, so
+`--help` and `ls` stay fast.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Sequence
+
+from .errors import RelectureError, UsageError
+from .version import __version__
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="relecture",
+        description="French→English translation evaluation: signed scores, error flags, regression gates.",
+        epilog="Exit codes: 0 ok / gates passed, 1 gate failed, 2 usage or config error, 3 input data error.",
+    )
+    parser.add_argument("--version", action="version", version=f"relecture {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    score = sub.add_parser("score", help="score system output(s) against references (ad hoc)")
+    score.add_argument("--src", required=True, help="French source, one segment a line")
+    score.add_argument("--hyp", required=True, action="append", help="English output (repeat for several systems)")
+    score.add_argument("--ref", action="append", default=[], help="English reference (repeat for several)")
+    score.add_argument("--metrics", type=_csv, default=["bleu", "chrf", "ter"], help="comma-separated metric names (default: bleu,chrf,ter)")
+    score.add_argument("--format", choices=["text", "json"], default="text")
+    score.add_argument("--segments", action="store_true", help="add per-segment scores (json)")
+    score.add_argument("--no-language-check", action="store_true", help="skip the French/English check")
+    score.add_argument("--workers", type=int, default=0, help="processes for lexical metrics (0: all cores)")
+
+    run = sub.add_parser("run", help="run the pipeline a YAML config describes and write a run folder")
+    run.add_argument("-c", "--config", required=True, help="YAML run config (see configs/)")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (dotted keys)")
+    run.add_argument("-o", "--output", help="write the run folder here (default: runs/<name>/<timestamp>)")
+    run.add_argument("--quiet", action="store_true", help="print only the run folder")
+
+    flag = sub.add_parser("flag", help="flag errors (names, numbers, untranslated, garbled, omissions, additions)")
+    flag.add_argument("--src", required=True)
+    flag.add_argument("--hyp", required=True)
+    flag.add_argument("--ref", action="append", default=[])
+    flag.add_argument("--flaggers", type=_csv, default=None, help="comma-separated flagger names (default: all)")
+    flag.add_argument("--format", choices=["text", "jsonl"], default="text")
+    flag.add_argument("--no-language-check", action="store_true")
+
+    ls = sub.add_parser("ls", help="list metrics, flaggers or report formats")
+    ls.add_argument("what", choices=["metrics", "flaggers", "formats"])
+    return parser
+
+
+def _adhoc_config(args: argparse.Namespace, metrics: list[str], flaggers: list[str]) -> Any:
+    from .config import load_config
+
+    names: dict[str, str] = {}
+    for path in getattr(args, "hyp", []) if isinstance(args.hyp, list) else [args.hyp]:
+        name = Path(path).stem
+        names[path if name in names.values() else name] = path
+    systems = {name: path for name, path in names.items()}
+    return load_config(None, [], {
+        "name": "adhoc",
+        "testset": {"src": args.src, "refs": list(args.ref)},
+        "systems": systems,
+        "metrics": metrics,
+        "flaggers": flaggers,
+        "check_language": not args.no_language_check,
+        "workers": getattr(args, "workers", 0),
+    })
+
+
+def cmd_score(args: argparse.Namespace) -> int:
+    from .runner import build, load_inputs, score_systems
+
+    config = _adhoc_config(args, args.metrics, [])
+    testset, systems, _, warnings = load_inputs(config)
+    for warning in warnings:
+        print(f"relecture: warning: {warning}", file=sys.stderr)
+    metrics = [build("metric", item) for item in config.metrics]
+    if not testset.refs and any(m.needs_reference for m in metrics):
+        raise UsageError(f"metrics {', '.join(m.name for m in metrics if m.needs_reference)} need --ref")
+    results = score_systems(metrics, testset, systems, config.workers)
+    if args.format == "json":
+        per_system = {name: {"metrics": {m: r.to_dict(args.segments) for m, r in res.items()}} for name, res in results.items()}
+        out = next(iter(per_system.values())) if len(per_system) == 1 else {"systems": per_system}
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        from rich.console import Console
+
+        from .report.terminal import metrics_table
+
+        console = Console()
+        for name, res in results.items():
+            console.print(metrics_table(res, title=f"{name} ({len(testset)} segments)"))
+            if args.segments:
+                for i in range(len(testset)):
+                    console.print(f"{i}\t" + "\t".join(f"{m}={r.seg_scores[i]:.4f}" for m, r in res.items() if r.seg_scores))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .config import load_config
+    from .report.terminal import print_report
+    from .runner import evaluate, write_run
+
+    config = load_config(args.config, args.set, {})
+    report = evaluate(config, progress=not args.quiet)
+    folder = write_run(report, config, Path(args.output) if args.output else None)
+    if not args.quiet:
+        console = Console()
+        for warning in report.warnings:
+            Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+        print_report(report, console)
+    print(folder)
+    return 1 if any(not gate.get("passed", True) for gate in report.gates) else 0
+
+
+def cmd_flag(args: argparse.Namespace) -> int:
+    from . import registry
+    from .runner import build, load_inputs
+
+    names = args.flaggers if args.flaggers is not None else list(registry.FLAGGERS)
+    if not names:
+        raise UsageError("no flaggers are installed")
+    config = _adhoc_config(args, [], names)
+    testset, systems, _, warnings = load_inputs(config)
+    for warning in warnings:
+        print(f"relecture: warning: {warning}", file=sys.stderr)
+    hyps = next(iter(systems.values()))
+    segments = testset.segments(hyps)
+    flags = sorted((f for item in config.flaggers for f in build("flagger", item).flag(segments)),
+                   key=lambda f: (f.seg_idx, f.start, f.category))
+    for f in flags:
+        if args.format == "jsonl":
+            print(json.dumps(f.to_dict(), ensure_ascii=False))
+        else:
+            text = segments[f.seg_idx].src if f.on_source else segments[f.seg_idx].hyp
+            where = "source" if f.on_source else "output"
+            print(f"{f.seg_idx}\t{f.severity}\t{f.category}\t{where}[{f.start}:{f.end}] {text[f.start:f.end]!r}\t{f.message}")
+    return 0
+
+
+def cmd_ls(args: argparse.Namespace) -> int:
+    from . import registry
+
+    table = {"metrics": registry.METRICS, "flaggers": registry.FLAGGERS, "formats": registry.FORMATS}[args.what]
+    if args.what == "formats":
+        for name, entry in table.items():
+            print(f"{name:12} {entry.summary}")
+        return 0
+    print(f"{'name':12} {'reference':9} {'source':6} {'gpu':11} {'hub':4} summary")
+    for name, entry in table.items():
+        print(f"{name:12} {'needed' if entry.needs_reference else '-':9} {'needed' if entry.needs_source else '-':6} "
+              f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.summary}")
+    return 0
+
+
+COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "ls": cmd_ls}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return 2
+    try:
+        return COMMANDS[args.command](args)
+    except RelectureError as exc:
+        if args.debug:
+            raise
+        print(f"relecture: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("relecture: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # a bug: one line by default, the traceback with --debug
+        if args.debug:
+            raise
+        print(f"relecture: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
+        return 4
+
+
+def console_main() -> None:
+    sys.exit(main())

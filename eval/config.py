@@ -1,0 +1,228 @@
+"""The run config: YAML (or keyword values) -> a validated RunConfig.
+
+Unknown keys and wrong types are ConfigErrors (exit 2) that name the key and suggest the
+closest valid one. Paths stay as written; `resolve_path` finds them relative to the config file
+first, then the current folder.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConfigError
+from .registry import suggest
+
+# key -> (accepted types, default). Nested dicts are described by nested schemas.
+TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
+    "name": ((str,), None),
+    "src": ((str,), None),               # a text file, one segment a line
+    "refs": ((list, str), []),           # text files (one per reference)
+    "path": ((str,), None),              # a table: .jsonl, .tsv, .csv, .parquet, .json
+    "format": ((str,), None),            # override the format the extension implies
+    "hf": ((str,), None),                # a Hugging Face dataset: hub name or local folder
+    "config": ((str,), None),            # its config name (e.g. "fr-en")
+    "split": ((str,), "test"),
+    "columns": ((dict,), {}),            # role -> column: src, ref, refs, hyp, doc_id
+    "limit": ((int,), None),             # first N segments only
+    "system": ((str,), None),            # name for a hyp column found in the table
+}
+
+RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
+    "name": ((str,), "run"),
+    "testset": ((dict,), None),
+    "systems": ((dict,), {}),
+    "metrics": ((list, str), ["bleu", "chrf", "ter"]),
+    "flaggers": ((list, str), []),
+    "reports": ((list, str), ["json", "jsonl", "md"]),
+    "output_dir": ((str,), "runs"),
+    "check_language": ((bool,), True),
+    "baseline": ((str,), None),          # system the others are compared against (compare/gates)
+    "gates": ((list, dict), []),         # validated by eval.gates
+    "plugins": ((list,), []),            # "module:Class" of user metrics and flaggers
+    "workers": ((int,), 0),              # processes for lexical metrics; 0 = all cores
+}
+
+
+@dataclass
+class RunConfig:
+    values: dict[str, Any]
+    base_dir: Path = field(default_factory=Path.cwd)
+    source: str = "<values>"
+
+    def __getattr__(self, key: str) -> Any:
+        values = self.__dict__.get("values", {})
+        if key in values:
+            return values[key]
+        raise AttributeError(key)
+
+    def resolve_path(self, path: str) -> Path:
+        """A path as written in the config: relative to the config's folder, else the cwd."""
+        candidate = Path(path).expanduser()
+        if candidate.is_absolute():
+            return candidate
+        beside = self.base_dir / candidate
+        found = beside if beside.exists() or not candidate.exists() else candidate
+        return display_path(found)
+
+    def resolved(self) -> dict[str, Any]:
+        """The config with every data path made absolute (what runs write to config.yaml)."""
+        out = json.loads(json.dumps(self.values))
+        ts = out.get("testset") or {}
+        for key in ("src", "path"):
+            if ts.get(key):
+                ts[key] = str(self.resolve_path(ts[key]).resolve())
+        ts["refs"] = [str(self.resolve_path(r).resolve()) for r in ts.get("refs", [])]
+        if ts.get("hf") and Path(self.base_dir / ts["hf"]).exists():
+            ts["hf"] = str(self.resolve_path(ts["hf"]).resolve())
+        for name, spec in out.get("systems", {}).items():
+            if isinstance(spec, str):
+                out["systems"][name] = str(self.resolve_path(spec).resolve())
+            else:
+                spec["path"] = str(self.resolve_path(spec["path"]).resolve())
+        return out
+
+    def hash(self) -> str:
+        canonical = json.dumps(self.resolved(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def display_path(path: Path) -> Path:
+    """A path as short as it can be shown: relative to the cwd when inside it, normalized."""
+    normal = Path(os.path.normpath(path.absolute()))
+    try:
+        return normal.relative_to(Path.cwd())
+    except ValueError:
+        return normal
+
+
+def load_config(path: Any, overrides: list[str], values: dict[str, Any]) -> RunConfig:
+    raw: dict[str, Any] = {}
+    base_dir, source = Path.cwd(), "<values>"
+    if path is not None:
+        path = Path(path)
+        source = str(path)
+        if not path.is_file():
+            raise ConfigError(f"{path}: config file not found")
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{path}:{mark.line + 1}" if mark else str(path)
+            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+            raise ConfigError(f"{where}: invalid YAML: {problem}") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"{path}: not UTF-8 text") from None
+        if loaded is None:
+            loaded = {}
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{path}: a config must be a mapping of keys, not {type(loaded).__name__}")
+        raw = loaded
+        base_dir = path.resolve().parent
+    raw = {**raw, **values}
+    for item in overrides:
+        set_dotted(raw, item)
+    return RunConfig(validate(raw, source), base_dir=base_dir, source=source)
+
+
+def set_dotted(raw: dict[str, Any], item: str) -> None:
+    """Apply one `--set key.sub=value` override; the value is parsed as YAML (`[a, b]`, `3`)."""
+    key, sep, text = item.partition("=")
+    if not sep or not key:
+        raise ConfigError(f"--set {item!r}: expected key=value")
+    try:
+        value = yaml.safe_load(text) if text else ""
+    except yaml.YAMLError:
+        value = text
+    parts = key.split(".")
+    node = raw
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+        if not isinstance(node, dict):
+            raise ConfigError(f"--set {key}: '{part}' is not a mapping")
+    node[parts[-1]] = value
+
+
+def _check(section: str, data: dict[str, Any], schema: dict[str, tuple[tuple[type, ...], Any]], source: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        where = f"{section}{key}"
+        if key not in schema:
+            raise ConfigError(f"{source}: unknown key '{where}'{suggest(str(key), schema)}")
+        types, _ = schema[key]
+        if value is None:
+            out[key] = None
+            continue
+        # bool is an int in Python; a YAML `true` must not pass as a number of workers.
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            expected = " or ".join(t.__name__ for t in types)
+            raise ConfigError(f"{source}: '{where}' must be {expected}, not {type(value).__name__} ({value!r})")
+        out[key] = value
+    for key, (_, default) in schema.items():
+        out.setdefault(key, json.loads(json.dumps(default)))
+    return out
+
+
+def _names(section: str, value: Any, source: str) -> list[Any]:
+    items = [s.strip() for s in value.split(",") if s.strip()] if isinstance(value, str) else list(value)
+    for item in items:
+        if isinstance(item, dict) and not isinstance(item.get("name"), str):
+            raise ConfigError(f"{source}: each entry of '{section}' given as a mapping needs a 'name'")
+        if not isinstance(item, (str, dict)):
+            raise ConfigError(f"{source}: '{section}' entries must be names or mappings, not {item!r}")
+    return items
+
+
+def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
+    from . import registry
+
+    values = _check("", raw, RUN_SCHEMA, source)
+    if values["testset"] is None:
+        raise ConfigError(f"{source}: missing key 'testset' (the source and references)")
+    ts = _check("testset.", values["testset"], TESTSET_SCHEMA, source)
+    if isinstance(ts["refs"], str):
+        ts["refs"] = [ts["refs"]]
+    given = [k for k in ("src", "path", "hf") if ts.get(k)]
+    if len(given) != 1:
+        raise ConfigError(f"{source}: 'testset' needs exactly one of 'src' (text file), 'path' (table) or 'hf' (dataset); got {given or 'none'}")
+    values["testset"] = ts
+    for name, spec in values["systems"].items():
+        if isinstance(spec, dict):
+            values["systems"][name] = _check(f"systems.{name}.", spec, {"path": ((str,), None), "column": ((str,), "hyp"), "format": ((str,), None)}, source)
+            if not values["systems"][name]["path"]:
+                raise ConfigError(f"{source}: 'systems.{name}' needs a 'path'")
+        elif not isinstance(spec, str):
+            raise ConfigError(f"{source}: 'systems.{name}' must be a file path or a mapping with 'path'")
+    for plugin in values["plugins"]:
+        if not isinstance(plugin, str) or ":" not in plugin:
+            raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {plugin!r}")
+        registry.register_plugin("flagger" if _is_flagger(plugin) else "metric", plugin)
+    values["metrics"] = _names("metrics", values["metrics"], source)
+    values["flaggers"] = _names("flaggers", values["flaggers"], source)
+    values["reports"] = _names("reports", values["reports"], source)
+    for kind, section in (("metric", "metrics"), ("flagger", "flaggers"), ("format", "reports")):
+        for item in values[section]:
+            name = item["name"] if isinstance(item, dict) else item
+            if name not in registry.KINDS[kind]:
+                raise ConfigError(f"{source}: unknown {kind} '{name}' in '{section}'{suggest(name, registry.KINDS[kind])}")
+    if values["baseline"] and values["baseline"] not in values["systems"]:
+        raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
+    if values["workers"] < 0:
+        raise ConfigError(f"{source}: 'workers' must be 0 (all cores) or more")
+    return values
+
+
+def _is_flagger(target: str) -> bool:
+    from .flaggers.base import Flagger
+    from .registry import resolve
+
+    try:
+        cls = resolve(target)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise ConfigError(f"plugin '{target}' cannot be imported: {exc}") from None
+    return isinstance(cls, type) and issubclass(cls, Flagger)

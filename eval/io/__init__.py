@@ -1,0 +1,1 @@
+"""Readers (text, tables, JSONL, Hugging Face datasets) with validation, and atomic writers."""

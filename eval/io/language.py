@@ -1,0 +1,52 @@
+"""Is the source French and the output English? Language ID on a sample of lines.
+
+lingua restricted to French and English. A few stray lines give a warning (a copied name, an
+untranslated quote: errors to flag later); a file that is mostly the wrong language (source and
+output swapped, the wrong file) is an input error.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+from ..errors import InputError
+
+SAMPLE = 200          # lines looked at, spread evenly over the file
+MIN_WORDS = 4         # shorter lines (names, numbers, headlines) say little about language
+FAIL_SHARE = 0.5      # more than this share of sampled lines in the other language: an error
+NAMES = {"fr": "French", "en": "English"}
+
+
+@lru_cache(maxsize=1)
+def detector() -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    return LanguageDetectorBuilder.from_languages(Language.FRENCH, Language.ENGLISH).build()
+
+
+def _code(language: Any) -> str | None:
+    return {"FRENCH": "fr", "ENGLISH": "en"}.get(getattr(language, "name", ""), None)
+
+
+def check_language(lines: Sequence[str], expected: str, origin: Path | str, role: str) -> list[str]:
+    """Raise InputError when `lines` are mostly not `expected`; return warnings for stray lines."""
+    candidates = [i for i, line in enumerate(lines) if len(line.split()) >= MIN_WORDS]
+    if not candidates:
+        return []
+    step = max(1, len(candidates) // SAMPLE)
+    sample = candidates[::step][:SAMPLE]
+    found = detector().detect_languages_in_parallel_of([lines[i] for i in sample])
+    wrong = [i for i, language in zip(sample, found) if _code(language) not in (expected, None)]
+    other = NAMES["en" if expected == "fr" else "fr"]
+    if len(wrong) > FAIL_SHARE * len(sample):
+        hint = " (are --src and --hyp swapped?)" if role in ("source", "output") else ""
+        raise InputError(
+            origin,
+            f"the {role} should be {NAMES[expected]}, but {len(wrong)} of {len(sample)} sampled lines are {other}{hint}",
+            line=wrong[0] + 1,
+        )
+    if wrong:
+        shown = ", ".join(str(i + 1) for i in wrong[:5]) + (" ..." if len(wrong) > 5 else "")
+        return [f"{origin}: {len(wrong)} of {len(sample)} sampled {role} lines look {other}, not {NAMES[expected]} (lines {shown})"]
+    return []

@@ -1,0 +1,1 @@
+"""Renderers: each takes a Report and writes one file into a run folder."""

@@ -1,0 +1,146 @@
+"""results.json (schema-versioned; schema in results.schema.json) and segments.jsonl, and the
+reader that turns a run folder back into a Report (for `compare`)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from ..io.atomic import atomic_write
+from ..types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
+from ..version import __version__
+
+SCHEMA_VERSION = 1
+SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
+
+
+def results_dict(report: Report) -> dict[str, Any]:
+    info = report.info
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "name": report.name,
+        "created": info.get("created"),
+        "relecture_version": __version__,
+        "info": {
+            "versions": info.get("versions", {}),
+            "config_hash": info.get("config_hash"),
+            "data_hash": info.get("data_hash"),
+            "seconds": info.get("seconds"),
+            "testset": {
+                "name": report.testset.name,
+                "segments": len(report.testset),
+                "refs": len(report.testset.refs),
+                "files": report.testset.origin,
+            },
+        },
+        "systems": {
+            name: {
+                "origin": result.origin,
+                "output_hash": info.get("output_hashes", {}).get(name),
+                "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
+                "flag_counts": result.flag_counts(),
+            }
+            for name, result in report.systems.items()
+        },
+        "warnings": report.warnings,
+        "comparisons": report.comparisons,
+        "gates": report.gates,
+    }
+
+
+def write_results(report: Report, folder: Path) -> Path:
+    path = folder / "results.json"
+    atomic_write(path, json.dumps(results_dict(report), indent=2, ensure_ascii=False) + "\n")
+    return path
+
+
+def segment_rows(report: Report) -> list[dict[str, Any]]:
+    rows = []
+    for name, result in report.systems.items():
+        flags_by_seg: dict[int, list[dict[str, Any]]] = {}
+        for flag in result.flags:
+            flags_by_seg.setdefault(flag.seg_idx, []).append(flag.to_dict())
+        for i, hyp in enumerate(report.hyps[name]):
+            row: dict[str, Any] = {
+                "system": name,
+                "seg_idx": i,
+                "src": report.testset.src[i],
+                "hyp": hyp,
+                "refs": [ref[i] for ref in report.testset.refs],
+                "scores": {m: r.seg_scores[i] for m, r in result.metrics.items() if r.seg_scores is not None},
+            }
+            stats = {m: r.seg_stats[i] for m, r in result.metrics.items() if r.seg_stats is not None}
+            if stats:
+                row["stats"] = stats
+            if report.testset.doc_ids:
+                row["doc_id"] = report.testset.doc_ids[i]
+            row["flags"] = flags_by_seg.get(i, [])
+            rows.append(row)
+    return rows
+
+
+def write_segments(report: Report, folder: Path) -> Path:
+    path = folder / "segments.jsonl"
+    atomic_write(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in segment_rows(report)))
+    return path
+
+
+def read_run(path: Path | str) -> Report:
+    """A Report from a run folder, or from a results.json with its segments.jsonl beside it."""
+    path = Path(path)
+    results_path = path / "results.json" if path.is_dir() else path
+    if not results_path.is_file():
+        raise InputError(path, "not a run folder (no results.json)")
+    try:
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(results_path, f"invalid JSON: {exc}") from None
+    if not isinstance(results, dict) or results.get("schema_version") != SCHEMA_VERSION:
+        raise InputError(results_path, f"unsupported results schema_version {results.get('schema_version') if isinstance(results, dict) else None!r}; expected {SCHEMA_VERSION}")
+    rows: list[dict[str, Any]] = []
+    seg_path = results_path.with_name("segments.jsonl")
+    if seg_path.is_file():
+        for number, line in enumerate(seg_path.read_text(encoding="utf-8").splitlines(), start=1):
+            if line.strip():
+                try:
+                    rows.append(json.loads(line))
+                except json.JSONDecodeError as exc:
+                    raise InputError(seg_path, f"invalid JSON: {exc.msg}", line=number) from None
+    by_system: dict[str, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_system.setdefault(row["system"], []).append(row)
+    first = next(iter(by_system.values()), [])
+    first = sorted(first, key=lambda r: r["seg_idx"])
+    n_refs = len(first[0]["refs"]) if first else 0
+    testset = TestSet(
+        results["info"]["testset"]["name"],
+        tuple(r["src"] for r in first),
+        tuple(tuple(r["refs"][k] for r in first) for k in range(n_refs)),
+        tuple(r.get("doc_id") for r in first) if first and "doc_id" in first[0] else None,
+        results["info"]["testset"].get("files", {}),
+    )
+    systems: dict[str, SystemResult] = {}
+    hyps: dict[str, tuple[str, ...]] = {}
+    for name, sysdata in results["systems"].items():
+        seg_rows = sorted(by_system.get(name, []), key=lambda r: r["seg_idx"])
+        hyps[name] = tuple(r["hyp"] for r in seg_rows)
+        metrics = {}
+        for metric, data in sysdata["metrics"].items():
+            metrics[metric] = MetricResult(
+                metric=metric,
+                score=data["score"],
+                signature=data["signature"],
+                higher_is_better=data["higher_is_better"],
+                seg_scores=[r["scores"][metric] for r in seg_rows] if seg_rows and metric in seg_rows[0]["scores"] else None,
+                seg_stats=[r["stats"][metric] for r in seg_rows] if seg_rows and metric in seg_rows[0].get("stats", {}) else None,
+                ci=tuple(data["ci"]) if data.get("ci") else None,
+                extra=data.get("extra", {}),
+            )
+        flags = [ErrorSpan.from_dict(f) for r in seg_rows for f in r.get("flags", [])]
+        systems[name] = SystemResult(name, metrics, flags, sysdata.get("origin"))
+    info = dict(results["info"])
+    info["created"] = results.get("created")
+    info["output_hashes"] = {name: s.get("output_hash") for name, s in results["systems"].items()}
+    return Report(results["name"], testset, systems, hyps, info, results.get("warnings", []),
+                  results.get("comparisons", []), results.get("gates", []))

@@ -1,0 +1,52 @@
+"""The rich tables printed in the terminal."""
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from ..types import MetricResult, Report
+from .markdown import best_marks, metric_names
+
+
+def _fmt(result: MetricResult | None) -> str:
+    if result is None:
+        return "–"
+    text = f"{result.score:.2f}" if abs(result.score) >= 1 or result.score == 0 else f"{result.score:.4f}"
+    return text + (f" [{result.ci[0]:.2f}, {result.ci[1]:.2f}]" if result.ci else "")
+
+
+def summary_table(report: Report) -> Table:
+    metrics = metric_names(report)
+    best = best_marks(report)
+    has_flags = any(r.flags for r in report.systems.values())
+    table = Table(title=f"{report.name}: {len(report.testset)} segments, {len(report.testset.refs)} reference(s)")
+    table.add_column("system", style="bold")
+    for m in metrics:
+        arrow = "↑" if next(r.metrics[m] for r in report.systems.values() if m in r.metrics).higher_is_better else "↓"
+        table.add_column(f"{m} {arrow}", justify="right")
+    if has_flags:
+        table.add_column("flags (minor/major/critical)", justify="right")
+    for name, result in report.systems.items():
+        cells = [f"[green]{_fmt(result.metrics.get(m))}[/]" if best.get(m) == name else _fmt(result.metrics.get(m)) for m in metrics]
+        if has_flags:
+            sev = {s: sum(1 for f in result.flags if f.severity == s) for s in ("minor", "major", "critical")}
+            cells.append(f"{sev['minor']}/{sev['major']}/{sev['critical']}")
+        table.add_row(name, *cells)
+    return table
+
+
+def print_report(report: Report, console: Console | None = None) -> None:
+    console = console or Console()
+    console.print(summary_table(report))
+
+
+def metrics_table(results: dict[str, Any], title: str = "") -> Table:
+    table = Table(title=title or None)
+    table.add_column("metric", style="bold")
+    table.add_column("score", justify="right")
+    table.add_column("signature", overflow="fold")
+    for name, result in results.items():
+        table.add_row(name, _fmt(result), result.signature)
+    return table

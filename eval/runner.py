@@ -1,0 +1,211 @@
+"""The plumbing: config -> test set and outputs -> metrics and flaggers -> Report -> run folder.
+
+Metrics and flaggers never read files or write reports; this module does both. Lexical metrics,
+which are pure Python and CPU-bound, run in a process pool over (system, metric) jobs so a run
+uses every core; model-based metrics run in this process so each model loads once.
+"""
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import platform
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import nullcontext
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import yaml
+
+from . import registry
+from .config import RunConfig
+from .errors import UsageError
+from .flaggers.base import Flagger
+from .io.atomic import atomic_folder, atomic_write
+from .io.load import language_warnings, load_system, load_testset
+from .metrics.base import Metric, Progress
+from .types import MetricResult, Report, Segment, SystemResult, TestSet
+from .version import __version__
+
+# Below this many segment-scorings a process pool costs more than it saves.
+POOL_THRESHOLD = 20_000
+
+
+def build(kind: str, item: str | dict[str, Any]) -> Any:
+    """Instantiate a registered metric or flagger from a config entry (`name` or `{name, **args}`)."""
+    if isinstance(item, str):
+        name, kwargs = item, {}
+    else:
+        kwargs = {k: v for k, v in item.items() if k != "name"}
+        name = item["name"]
+    cls = registry.load(kind, name)
+    try:
+        return cls(**kwargs)
+    except TypeError as exc:
+        raise UsageError(f"{kind} '{name}': {exc}") from None
+
+
+def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
+    """The one place a metric is asked for scores (a score cache can wrap it)."""
+    return metric.score(segments, progress)
+
+
+def _score_job(metric: Metric, hyps: Sequence[str], testset: TestSet) -> MetricResult:
+    return score_metric(metric, testset.segments(hyps))
+
+
+def _pool_context() -> Any:
+    # fork is cheap, but unsafe once torch has started its threads.
+    return multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
+
+
+def score_systems(
+    metrics: Sequence[Metric],
+    testset: TestSet,
+    hyps: dict[str, Sequence[str]],
+    workers: int = 0,
+    on_done: Callable[[int], None] | None = None,
+) -> dict[str, dict[str, MetricResult]]:
+    """Every metric on every system: {system: {metric: result}}."""
+    results: dict[str, dict[str, MetricResult]] = {name: {} for name in hyps}
+    pure = [m for m in metrics if getattr(m, "pure_python", False)]
+    model = [m for m in metrics if not getattr(m, "pure_python", False)]
+    jobs = [(name, m) for name in hyps for m in pure]
+    workers = workers or os.cpu_count() or 1
+    if jobs and workers > 1 and len(jobs) > 1 and len(jobs) * len(testset) >= POOL_THRESHOLD:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_pool_context()) as pool:
+            futures = [(name, m, pool.submit(_score_job, m, hyps[name], testset)) for name, m in jobs]
+            for name, m, future in futures:
+                results[name][m.name] = future.result()
+                if on_done:
+                    on_done(len(testset))
+    else:
+        for name, m in jobs:
+            results[name][m.name] = score_metric(m, testset.segments(hyps[name]))
+            if on_done:
+                on_done(len(testset))
+    for m in model:
+        for name in hyps:
+            results[name][m.name] = score_metric(m, testset.segments(hyps[name]), on_done)
+    # Keep the configured metric order whatever order jobs finished in.
+    return {name: {m.name: results[name][m.name] for m in metrics} for name in hyps}
+
+
+def sha256_lines(lines: Iterable[str]) -> str:
+    digest = hashlib.sha256()
+    for line in lines:
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\n")
+    return digest.hexdigest()[:16]
+
+
+def data_hash(testset: TestSet) -> str:
+    return sha256_lines([*testset.src, *(line for ref in testset.refs for line in ref)])
+
+
+def versions() -> dict[str, str]:
+    import numpy
+    import sacrebleu
+
+    found = {"relecture": __version__, "python": platform.python_version(), "sacrebleu": sacrebleu.__version__, "numpy": numpy.__version__}
+    for module in ("torch", "transformers", "spacy"):
+        if module in sys.modules:
+            found[module] = getattr(sys.modules[module], "__version__", "?")
+    return found
+
+
+def load_inputs(config: RunConfig) -> tuple[TestSet, dict[str, list[str]], dict[str, str], list[str]]:
+    """Test set, system outputs, where each came from, and data warnings (language checks)."""
+    testset, systems, n_lines = load_testset(config.testset, config.resolve_path)
+    origins: dict[str, str] = {name: testset.origin.get("src", "") for name in systems}
+    for name, spec in config.systems.items():
+        lines, path = load_system(spec, config.resolve_path, n_lines, testset.origin.get("src"))
+        systems[name] = lines[: len(testset)]
+        origins[name] = str(path)
+    if not systems:
+        raise UsageError(f"{config.source}: no systems to score: add 'systems' (name: output file)")
+    warnings = language_warnings(testset, systems, origins) if config.check_language else []
+    return testset, systems, origins, warnings
+
+
+def evaluate(config: RunConfig, progress: bool = False) -> Report:
+    started = datetime.now(timezone.utc)
+    testset, systems, origins, warnings = load_inputs(config)
+    metrics: list[Metric] = [build("metric", item) for item in config.metrics]
+    flaggers: list[Flagger] = [build("flagger", item) for item in config.flaggers]
+    if not testset.refs:
+        missing = [m.name for m in metrics if m.needs_reference]
+        if missing:
+            raise UsageError(f"metrics {', '.join(missing)} need references; add testset.refs or drop them")
+
+    total = len(testset) * len(systems) * (len(metrics) + len(flaggers))
+    with progress_bar(progress, total, "scoring") as advance:
+        scores = score_systems(metrics, testset, systems, config.workers, advance)
+        results = {name: SystemResult(name, scores[name], origin=origins.get(name)) for name in systems}
+        for flagger in flaggers:
+            for name, hyps in systems.items():
+                results[name].flags.extend(flagger.flag(testset.segments(hyps)))
+                advance(len(testset))
+    for result in results.values():
+        result.flags.sort(key=lambda f: (f.seg_idx, f.start, f.category))
+
+    info = {
+        "created": started.isoformat(timespec="seconds"),
+        "seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 3),
+        "versions": versions(),
+        "config_hash": config.hash(),
+        "data_hash": data_hash(testset),
+        "output_hashes": {name: sha256_lines(hyps) for name, hyps in systems.items()},
+        "config": config.resolved(),
+    }
+    return Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
+
+
+def progress_bar(enabled: bool, total: int, label: str) -> Any:
+    """A rich progress bar on stderr when it is a terminal; otherwise a silent counter."""
+    if not enabled or not sys.stderr.isatty():
+        return nullcontext(lambda n: None)
+    return _RichProgress(total, label)
+
+
+class _RichProgress:
+    def __init__(self, total: int, label: str) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+        self.progress = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+        self.task = self.progress.add_task(label, total=total)
+
+    def __enter__(self) -> Callable[[int], None]:
+        self.progress.start()
+        return lambda n: self.progress.advance(self.task, n)
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+
+def run_folder(config: RunConfig, out_dir: Path | None, created: str) -> Path:
+    """`out_dir` when given (the caller chose the exact folder), else runs/<name>/<timestamp>."""
+    if out_dir:
+        return Path(out_dir)
+    root = Path(config.output_dir) / config.name
+    stamp = datetime.fromisoformat(created).strftime("%Y%m%d-%H%M%S")
+    folder, n = root / stamp, 1
+    while folder.exists():
+        n += 1
+        folder = root / f"{stamp}-{n}"
+    return folder
+
+
+def write_run(report: Report, config: RunConfig, out_dir: Path | None = None) -> Path:
+    """Write the run folder atomically: all its files appear at once, or none do."""
+    final = run_folder(config, out_dir, report.info["created"])
+    with atomic_folder(final) as tmp:
+        atomic_write(tmp / "config.yaml", yaml.safe_dump(config.resolved(), sort_keys=False, allow_unicode=True))
+        for fmt in config.reports:
+            name = fmt["name"] if isinstance(fmt, dict) else fmt
+            registry.load("format", name)(report, tmp)
+    return final

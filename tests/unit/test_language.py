@@ -1,0 +1,47 @@
+"""Language ID on inputs: a swapped source/output fails, a few stray lines warn."""
+from __future__ import annotations
+
+import pytest
+
+from eval.errors import InputError
+from eval.io.language import check_language
+
+FRENCH = [
+    "Le gouvernement a annoncé une nouvelle réforme des retraites ce matin.",
+    "Les négociations entre les deux pays reprendront la semaine prochaine à Genève.",
+    "La température devrait baisser de plusieurs degrés dans le nord du pays.",
+    "Le maire de la ville a inauguré la nouvelle bibliothèque municipale samedi.",
+] * 5
+ENGLISH = [
+    "The government announced a new pension reform this morning.",
+    "Talks between the two countries will resume next week in Geneva.",
+    "Temperatures are expected to drop by several degrees in the north of the country.",
+    "The city's mayor opened the new municipal library on Saturday.",
+] * 5
+
+
+@pytest.mark.parametrize(
+    "lines, expected, role, fails",
+    [
+        (FRENCH, "fr", "source", False),
+        (ENGLISH, "en", "output", False),
+        (ENGLISH, "fr", "source", True),   # source and output swapped
+        (FRENCH, "en", "output", True),
+    ],
+)
+def test_whole_file_language(lines, expected, role, fails):
+    if fails:
+        with pytest.raises(InputError, match="swapped"):
+            check_language(lines, expected, "x.txt", role)
+    else:
+        assert check_language(lines, expected, "x.txt", role) == []
+
+
+def test_stray_lines_warn_with_line_numbers():
+    lines = ENGLISH[:10] + ["La réforme des retraites sera présentée au Parlement en mars prochain."] + ENGLISH[10:]
+    warnings = check_language(lines, "en", "hyp.en", "output")
+    assert len(warnings) == 1 and "hyp.en" in warnings[0] and "lines 11" in warnings[0]
+
+
+def test_short_lines_are_not_judged():
+    assert check_language(["Emmanuel Macron", "2022", "Otan"], "en", "x", "output") == []
