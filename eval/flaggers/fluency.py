@@ -105,8 +105,9 @@ class FluencyFlagger(Flagger):
             body = fragment.lstrip("\"“”«»")
             if not body:
                 continue
-            prev_end = hyp.rfind(".", 0, start)
-            span_start = max(0, prev_end - 1 if prev_end >= 0 else start)
+            # The span runs from the word before the full stop to the end of the fragment.
+            before = hyp[:start].rstrip()
+            span_start = max(before.rfind(" "), before.rfind("\n")) + 1 if before else start
             words = re.findall(r"[^\W\d_]+", body)
             reason = None
             if body[:1] in "'’" and body[1:2].isalpha() and body[1:2].islower():

@@ -29,7 +29,7 @@ FR_ELISION = re.compile(r"^(?:l|d|qu|n|j|s|c|m|t|jusqu|lorsqu|puisqu)[’']([^\W
 # Words that English borrowed whole, or that wordfreq's French list knows from English text.
 ENGLISH_TOO = {"vis", "versa", "facto", "coup", "etat", "déjà", "vu", "café", "naïve", "naïveté", "fiancé",
                "fiancée", "résumé", "vu", "cliché", "élite", "entrée", "protégé", "rendez", "vous", "laissez", "faire",
-               "genre", "carte", "blanche", "tête", "raison", "être", "savoir", "vivre", "bête", "noire",
+               "vis-à-vis", "genre", "carte", "blanche", "tête", "raison", "être", "savoir", "vivre", "bête", "noire",
                "joie", "de", "la", "le", "du", "des", "et", "en", "à", "la", "ça", "mot", "mots"}
 # Short French words that count only next to another French word ('il y a', 'et le').
 FR_SHORT = {"il", "elle", "ils", "elles", "on", "je", "nous", "vous", "le", "la", "les", "du", "des", "au", "aux",

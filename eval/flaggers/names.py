@@ -62,6 +62,10 @@ EXONYMS: dict[str, tuple[str, ...]] = {
     "cisjordanie": ("west bank",), "jerusalem": ("jerusalem",), "kiev": ("kyiv", "kiev"), "kyiv": ("kyiv", "kiev"),
     "maison blanche": ("white house",), "pentagone": ("pentagon",), "elysee": ("elysee", "elysée"),
     "fmi": ("imf",), "oms": ("who",), "ocde": ("oecd",), "osce": ("osce",), "bce": ("ecb",),
+    "americain": ("us", "u.s.", "american", "america"), "americaine": ("us", "u.s.", "american", "america"),
+    "americains": ("us", "u.s.", "americans", "america"), "americaines": ("us", "u.s.", "american", "america"),
+    "lundi": ("monday",), "mardi": ("tuesday",), "mercredi": ("wednesday",), "jeudi": ("thursday",),
+    "vendredi": ("friday",), "samedi": ("saturday",), "dimanche": ("sunday",),
     "cedh": ("echr",), "malouines": ("falklands", "falkland islands"), "grande bretagne": ("britain", "great britain", "uk"), "sncf": ("sncf",), "pib": ("gdp",), "ps": ("socialist party", "ps"),
     "ump": ("ump",), "fn": ("national front", "fn"), "ne": (),
 }
@@ -181,7 +185,7 @@ class NamesFlagger(Flagger):
                 names.append(Name(doc.text[start:end], start, end, toks, False))
         for name in names:
             # Names made only of ordinary French words may be translated (Maison Blanche).
-            name.translatable = all(zipf(fold(t[2]), "fr") >= 3.0 for t in name.tokens)
+            name.translatable = all(zipf(t[2].lower(), "fr") >= 3.0 for t in name.tokens)
         return names
 
     def _output_names(self, doc: Any) -> list[Name]:
@@ -306,7 +310,8 @@ for _fr, _ens in EXONYMS.items():
 
 def _near_miss(name: Name, statuses: list[str], other_words: list[tuple[int, int, str]]) -> tuple[int, int, str] | None:
     for tok, status in zip(name.tokens, statuses):
-        if status != "none" or len(tok[2]) < 4:
+        # Only a rare word (a real name) can be misspelled; ordinary words are translated.
+        if status != "none" or len(tok[2]) < 4 or max(zipf(tok[2].lower(), "fr"), zipf(tok[2].lower(), "en")) >= 3.0:
             continue
         best, best_word = 0.0, None
         for word in other_words:
