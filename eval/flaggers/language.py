@@ -92,7 +92,7 @@ class UntranslatedFlagger(Flagger):
                 continue  # a name copied from the source
             if is_french_word(word):
                 french.append((start, end, word))
-            elif word.lower() in FR_SHORT and fold(word) in src_words and _near_french(words, i):
+            elif word.lower() in FR_SHORT and fold(word) in src_words and _near_french(words, i, src_words):
                 french.append((start, end, word))
         english_share = sum(zipf(EN_CLITIC.sub("", w.lower()), "en") >= 2.5 for _, _, w in words) / len(words)
         if len(words) >= 4 and english_share < 0.6 and len(french) < 0.5 * len(words):
@@ -125,13 +125,13 @@ class UntranslatedFlagger(Flagger):
         return top.language.name, top.value
 
 
-def _near_french(words: list[tuple[int, int, str]], i: int) -> bool:
-    """A short French word counts when a neighbour is French too ('il y a', 'de la')."""
+def _near_french(words: list[tuple[int, int, str]], i: int, src_words: set[str]) -> bool:
+    """A short French word of the source counts when a neighbour is French too ('il y a', 'de la')."""
     for j in (i - 1, i + 1):
         if 0 <= j < len(words):
             other = words[j][2]
             if is_french_word(other) or (other.lower() in FR_SHORT and other.lower() not in {"on", "en", "a", "ou"}
-                                         and zipf(other.lower(), "en") < 4.0):
+                                         and fold(other) in src_words):
                 return True
     return False
 
