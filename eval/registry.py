@@ -34,12 +34,19 @@ METRICS: dict[str, Entry] = {
     "comet": Entry("eval.metrics.comet:COMET", "COMET / CometKiwi / XCOMET checkpoint (model: hub id or local path)", needs_source=True, gpu="recommended", hub=True),
 }
 
-FLAGGERS: dict[str, Entry] = {}
+FLAGGERS: dict[str, Entry] = {
+    "names": Entry("eval.flaggers.names:NamesFlagger", "named entities dropped, replaced, misspelled or invented", needs_source=True),
+    "numbers": Entry("eval.flaggers.numbers:NumbersFlagger", "numbers, dates, times, amounts changed, missing or extra", needs_source=True),
+    "untranslated": Entry("eval.flaggers.language:UntranslatedFlagger", "French left in the output, copied source, third language", needs_source=True),
+    "fluency": Entry("eval.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True),
+    "coverage": Entry("eval.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
+}
 
 FORMATS: dict[str, Entry] = {
     "json": Entry("eval.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
     "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
     "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
+    "html": Entry("eval.report.html:write_html", "report.html: self-contained page: score table, plots, segment explorer, comparison"),
 }
 
 KINDS = {"metric": METRICS, "flagger": FLAGGERS, "format": FORMATS}

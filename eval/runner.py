@@ -163,7 +163,12 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
         "output_hashes": {name: sha256_lines(hyps) for name, hyps in systems.items()},
         "config": config.resolved(),
     }
-    return Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
+    report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
+    if config.gates or config.baseline:
+        from .compare import judge_report  # comparisons with the baseline, gate outcomes
+
+        judge_report(report, config)
+    return report
 
 
 def progress_bar(enabled: bool, total: int, label: str) -> Any:

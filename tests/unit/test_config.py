@@ -46,7 +46,7 @@ def test_defaults_and_overrides(write):
     config = load_config(path, ["metrics=[chrf, ter]", "testset.limit=10", "name=x"])
     assert config.metrics == ["chrf", "ter"]
     assert config.testset["limit"] == 10
-    assert config.name == "x" and config.reports == ["json", "jsonl", "md"]
+    assert config.name == "x" and config.reports == ["json", "jsonl", "md", "html"]
 
 
 def test_metrics_with_arguments_and_comma_strings(write):

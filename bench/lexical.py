@@ -1,0 +1,67 @@
+"""Wall time of `relecture score` (BLEU + chrF + TER, all WMT13 systems) against the sacrebleu CLI
+doing the same, side by side in one run; prints the ratio (goal: <= 1.0).
+
+    python bench/lexical.py [--data ../shared/data/wmt13-fr-en] [--repeat 3]
+
+Both tools read the same files and print corpus scores; ours also checks the inputs (line counts,
+UTF-8, language ID on a sample). Best of --repeat runs each, alternating, to damp machine noise.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def timed(cmd: list[str]) -> tuple[float, str]:
+    start = time.perf_counter()
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"failed: {' '.join(cmd[:4])} ...\n{done.stderr[-2000:]}")
+    return elapsed, done.stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "wmt13-fr-en")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--systems", type=int, default=0, help="first N systems only (0: all)")
+    args = parser.parse_args()
+    systems = sorted((args.data / "systems").glob("*.en"))
+    if args.systems:
+        systems = systems[: args.systems]
+    if not systems:
+        sys.exit(f"no systems under {args.data / 'systems'}")
+    ref, src = args.data / "ref.en", args.data / "src.fr"
+    ours_cmd = [sys.executable, "-m", "eval", "score", "--src", str(src), "--ref", str(ref), "--metrics", "bleu,chrf,ter", "--format", "json"]
+    for path in systems:
+        ours_cmd += ["--hyp", str(path)]
+    sacre_cmd = [sys.executable, "-m", "sacrebleu", str(ref), "-i", *map(str, systems), "-m", "bleu", "chrf", "ter", "-f", "text", "-w", "4"]
+
+    best_ours = best_sacre = float("inf")
+    for _ in range(args.repeat):
+        t, ours_out = timed(ours_cmd)
+        best_ours = min(best_ours, t)
+        t, sacre_out = timed(sacre_cmd)
+        best_sacre = min(best_sacre, t)
+
+    # Same numbers: our corpus BLEU against sacrebleu's table, system by system.
+    ours_scores = json.loads(ours_out)
+    ours_scores = ours_scores.get("systems", {Path(systems[0]).stem: ours_scores})
+    agree = sum(f"{s['metrics']['bleu']['score']:.4f}" in sacre_out for s in ours_scores.values())
+    print(f"data: {args.data} ({len(systems)} systems x {sum(1 for _ in open(src, encoding='utf-8'))} segments), metrics BLEU+chrF+TER")
+    print(f"{'tool':28} {'best of ' + str(args.repeat) + ' (s)':>16}")
+    print(f"{'relecture score':28} {best_ours:16.2f}")
+    print(f"{'sacrebleu CLI':28} {best_sacre:16.2f}")
+    print(f"ratio relecture/sacrebleu: {best_ours / best_sacre:.2f}  (goal <= 1.0)")
+    print(f"BLEU scores identical to sacrebleu's for {agree}/{len(ours_scores)} systems")
+
+
+if __name__ == "__main__":
+    main()

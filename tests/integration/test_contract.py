@@ -1,0 +1,78 @@
+"""One contract over every registered metric and flagger (and a user plugin through a config)."""
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from eval import registry
+from eval.flaggers.base import Flagger
+from eval.metrics.base import Metric
+from eval.runner import build
+from eval.types import CATEGORIES, SEVERITIES, MetricResult, Segment, TestSet
+from eval.version import __version__
+
+
+def demo_segments(demo, n=6):
+    src = (demo / "src.fr").read_text(encoding="utf-8").splitlines()[:n]
+    hyp = (demo / "sys-b.en").read_text(encoding="utf-8").splitlines()[:n]
+    ref = (demo / "ref.en").read_text(encoding="utf-8").splitlines()[:n]
+    return TestSet("demo", tuple(src), (tuple(ref),)).segments(hyp)
+
+
+@pytest.mark.parametrize("name", list(registry.METRICS))
+def test_metric_contract(demo, name):
+    entry = registry.METRICS[name]
+    cls = registry.load("metric", name)
+    assert issubclass(cls, Metric) and cls.name == name
+    assert cls.needs_reference == entry.needs_reference and cls.needs_source == entry.needs_source
+    segments = demo_segments(demo)
+    result = build("metric", name).score(segments)
+    assert isinstance(result, MetricResult) and result.metric == name
+    assert result.higher_is_better == cls.higher_is_better
+    assert math.isfinite(result.score)
+    assert result.seg_scores is not None and len(result.seg_scores) == len(segments)
+    assert all(math.isfinite(s) for s in result.seg_scores)
+    assert result.signature.startswith(name) and f"relecture:{__version__}" in result.signature
+    assert build("metric", name).score(segments).score == result.score  # same inputs, same outputs
+
+
+@pytest.mark.parametrize("name", list(registry.FLAGGERS))
+def test_flagger_contract(demo, name):
+    entry = registry.FLAGGERS[name]
+    cls = registry.load("flagger", name)
+    assert issubclass(cls, Flagger) and cls.name == name
+    assert cls.needs_reference == entry.needs_reference is False  # every flagger works without one
+    segments = [Segment(s.idx, s.src, s.hyp) for s in demo_segments(demo, 25)]  # no references
+    flags = build("flagger", name).flag(segments)
+    for flag in flags:
+        assert flag.flagger == name
+        assert flag.category.split("/")[0] in {c.split("/")[0] for c in CATEGORIES}
+        assert flag.severity in SEVERITIES
+        text = segments[flag.seg_idx].src if flag.on_source else segments[flag.seg_idx].hyp
+        assert 0 <= flag.start <= flag.end <= len(text)
+        assert flag.message and 0.0 <= flag.confidence <= 1.0
+
+
+class LengthRatio(Metric):
+    """Output/source length ratio (a user's plugin metric)."""
+
+    name = "length-ratio"
+    needs_source = True
+
+    def score(self, segments, progress=None):
+        ratios = [len(s.hyp) / max(1, len(s.src)) for s in segments]
+        return MetricResult(self.name, sum(ratios) / len(ratios), self.signature(), True, ratios)
+
+
+def test_plugin_metric_from_config(repo, monkeypatch):
+    from eval import evaluate, load_config
+
+    monkeypatch.setattr(registry, "METRICS", dict(registry.METRICS))
+    monkeypatch.setitem(registry.KINDS, "metric", registry.METRICS)
+    config = load_config(repo / "configs" / "demo.yaml", ["metrics=[bleu, length-ratio]"],
+                         plugins=["tests.integration.test_contract:LengthRatio"])
+    report = evaluate(config)
+    result = report.systems["sys-b"].metrics["length-ratio"]
+    assert result.signature == f"length-ratio|relecture:{__version__}"
+    assert len(result.seg_scores) == 50
