@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from eval.cache import ScoreCache, score_cached
     from eval.metrics.semantic import BERTScore
-    from eval.models import MINILM, get_token_encoder
+    from eval.encoders import MINILM, get_token_encoder
     from eval.types import Segment
 
     folder = Path(args.data) / "wmt13-fr-en"

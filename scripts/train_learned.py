@@ -37,7 +37,7 @@ VARIANTS = {"ref": REF_FEATURES + LEN_REF_FEATURES + SRC_FEATURES, "src": SRC_FE
 
 def features_for(year: WMTYear, folder: Path, cache_dir: Path, chunk: int = 2000) -> tuple[list[tuple[int, str]], dict[str, np.ndarray]]:
     """Features of every judged (segment, system) item of one year, cached by data hash."""
-    from eval.models import MINILM, USE_M3, get_token_encoder, get_use_encoder
+    from eval.encoders import MINILM, USE_M3, get_token_encoder, get_use_encoder
 
     items = year.judged()
     key = hashlib.sha256(json.dumps([data_hashes(folder), FEATURES, MINILM.sha256, USE_M3.sha256,

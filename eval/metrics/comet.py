@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import ConfigError, UsageError
-from ..models import ModelError, dtype_name, file_sha256, library_versions, pick_device, pick_dtype, set_cpu_threads
+from ..encoders import ModelError, dtype_name, file_sha256, library_versions, pick_device, pick_dtype, set_cpu_threads
 from ..types import ErrorSpan, MetricResult, Segment
 from ..version import __version__
 from .base import Metric, Progress

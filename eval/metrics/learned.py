@@ -61,7 +61,7 @@ def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Pro
     import numpy as np
     import sacrebleu.metrics as sb
 
-    from ..models import get_token_encoder, get_use_encoder
+    from ..encoders import get_token_encoder, get_use_encoder
     from .semantic import BERTScore, pooled
 
     n = len(segments)
@@ -149,7 +149,7 @@ class Learned(Metric):
         return self.data["models"][self.train][variant]
 
     def signature_for(self, variant: str) -> str:
-        from ..models import MINILM, USE_M3, library_versions
+        from ..encoders import MINILM, USE_M3, library_versions
 
         return (f"{self.name}|variant:{variant}|train:{self.train}|weights:{self.data['sha256'][:16]}|"
                 f"minilm:{MINILM.sha256[:16]}|use:{USE_M3.sha256[:16]}|{library_versions()}|device:cpu|"

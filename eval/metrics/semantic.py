@@ -26,7 +26,7 @@ from .base import Metric, Progress, check_references
 if TYPE_CHECKING:
     import numpy as np
 
-    from ..models import Encoded, TokenEncoder
+    from ..encoders import Encoded, TokenEncoder
 
 
 def split_extra(segments: Sequence[Segment], split_flags: Sequence[bool]) -> dict[str, Any]:
@@ -54,7 +54,7 @@ class EncoderMetric(Metric):
     @property
     def encoder(self) -> "TokenEncoder":
         if self._encoder is None:
-            from ..models import get_token_encoder
+            from ..encoders import get_token_encoder
 
             self._encoder = get_token_encoder(self.model, self.device, self.dtype, batch_tokens=self.batch_tokens)
         return self._encoder
@@ -63,7 +63,7 @@ class EncoderMetric(Metric):
         return {}
 
     def signature(self) -> str:
-        from ..models import token_encoder_signature
+        from ..encoders import token_encoder_signature
 
         parts = [self.name] + [f"{k}:{v}" for k, v in self.settings().items()]
         described = token_encoder_signature(self.model, self.device, self.dtype)
@@ -210,14 +210,14 @@ class SimSrc(Metric):
     corpus_is_mean = True
 
     def signature(self) -> str:
-        from ..models import use_signature
+        from ..encoders import use_signature
 
         return f"{self.name}|{use_signature()}|relecture:{__version__}"
 
     def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
         import numpy as np
 
-        from ..models import get_use_encoder
+        from ..encoders import get_use_encoder
 
         self.encoder = get_use_encoder()
         src = self.encoder.encode([seg.src for seg in segments])

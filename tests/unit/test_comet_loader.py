@@ -12,7 +12,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from eval.metrics.comet import COMET, load_state_dict, sparsemax  # noqa: E402
-from eval.models import ModelError  # noqa: E402
+from eval.encoders import ModelError  # noqa: E402
 from eval.types import Segment  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "comet"

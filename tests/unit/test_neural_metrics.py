@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from eval.metrics.semantic import BERTScore, SimRef, idf_weights  # noqa: E402
-from eval.models import ModelError, get_token_encoder, verify_sha256  # noqa: E402
+from eval.encoders import ModelError, get_token_encoder, verify_sha256  # noqa: E402
 from eval.types import Segment  # noqa: E402
 
 from tiny_models import build_tiny_bert  # noqa: E402
