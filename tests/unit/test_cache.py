@@ -100,7 +100,7 @@ torch = pytest.importorskip("torch")
 def test_neural_metric_extras_are_rebuilt(tmp_path: Path) -> None:
     from eval.metrics.semantic import BERTScore
 
-    from tiny_models import build_tiny_bert
+    from tests.unit.tiny_models import build_tiny_bert
 
     model = str(build_tiny_bert(tmp_path / "tiny", max_positions=12))
     hyps = ["the cat sat on the mat", "a dog", "the red house is big and the blue house is small and red", "it", "a cat"]
@@ -124,7 +124,7 @@ def test_neural_metric_extras_are_rebuilt(tmp_path: Path) -> None:
 def test_idf_keys_on_every_reference(tmp_path: Path) -> None:
     from eval.metrics.semantic import BERTScore
 
-    from tiny_models import build_tiny_bert
+    from tests.unit.tiny_models import build_tiny_bert
 
     model = str(build_tiny_bert(tmp_path / "tiny"))
     metric = BERTScore(model=model, idf=True)

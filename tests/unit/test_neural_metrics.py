@@ -13,7 +13,7 @@ from eval.metrics.semantic import BERTScore, SimRef, idf_weights  # noqa: E402
 from eval.encoders import ModelError, get_token_encoder, verify_sha256  # noqa: E402
 from eval.types import Segment  # noqa: E402
 
-from tiny_models import build_tiny_bert  # noqa: E402
+from tests.unit.tiny_models import build_tiny_bert  # noqa: E402
 
 LONG = " ".join(["the red cat sat on the blue mat and the dog was in the house"] * 4)  # 60 pieces > window 24
 
