@@ -384,7 +384,9 @@ def token_encoder_signature(model: str | None = None, device: str | None = None,
 def get_token_encoder(model: str | None = None, device: str | None = None, dtype: str | None = None,
                       window: int | None = None, batch_tokens: int = 8192) -> TokenEncoder:
     """The encoder for `model` (None: the packaged MiniLM; else a local folder), loaded once."""
-    key = ("token", model, device, dtype, window, batch_tokens)
+    resolved = pick_device(device)
+    # keyed on what will actually run, so "auto" and its resolution share one loaded model
+    key = ("token", model, str(resolved), dtype_name(pick_dtype(resolved, dtype)), window, batch_tokens)
     with _ENCODERS_LOCK:
         if key not in _ENCODERS:
             spec = token_model_spec(model, window)

@@ -55,9 +55,11 @@ def copy_rate(hyp: str, src: str) -> float:
     return sum(w in source for w in words) / len(words)
 
 
-def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Progress | None = None
-                     ) -> dict[str, "np.ndarray"]:
-    """Every feature of `FEATURES` (the reference ones only when `with_refs`), one value per segment."""
+def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Progress | None = None,
+                     device: str | None = None) -> dict[str, "np.ndarray"]:
+    """Every feature of `FEATURES` (the reference ones only when `with_refs`), one value per segment.
+
+    MiniLM runs in fp32 on any device: the weights were fitted on fp32 features."""
     import numpy as np
     import sacrebleu.metrics as sb
 
@@ -66,7 +68,7 @@ def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Pro
 
     n = len(segments)
     feats: dict[str, Any] = {}
-    minilm = get_token_encoder()
+    minilm = get_token_encoder(None, device, "fp32")
     use = get_use_encoder()
     hyp_use = use.encode([s.hyp for s in segments])
     src_use = use.encode([s.src for s in segments])
@@ -86,7 +88,7 @@ def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Pro
         for k in range(nrefs):
             refs = [s.refs[k] for s in segments]
             ref_segments = [Segment(s.idx, s.src, s.hyp, (s.refs[k],)) for s in segments]
-            prf, ref_split = BERTScore().prf(ref_segments)
+            prf, ref_split = BERTScore(device=device, dtype="fp32").prf(ref_segments)
             ref_use = use.encode(refs)
             ref_enc = minilm.encode(refs)
             split = [a or b for a, b in zip(split, ref_split)]
@@ -133,7 +135,9 @@ class Learned(Metric):
     needs_source = True
     corpus_is_mean = True  # eval/cache.py: the corpus score is the mean of segment scores
 
-    def __init__(self, variant: str = "auto", train: str | None = None, weights: str | None = None) -> None:
+    def __init__(self, variant: str = "auto", train: str | None = None, weights: str | None = None,
+                 device: str | None = None) -> None:
+        self.device = device
         if variant not in ("auto", "ref", "src"):
             raise UsageError(f"learned: variant must be auto, ref or src, not '{variant}'")
         self.variant = variant
@@ -149,11 +153,11 @@ class Learned(Metric):
         return self.data["models"][self.train][variant]
 
     def signature_for(self, variant: str) -> str:
-        from ..encoders import MINILM, USE_M3, library_versions
+        from ..encoders import USE_M3, token_encoder_signature
 
+        minilm = token_encoder_signature(None, self.device, "fp32").replace("sha256:", "minilm-sha256:")
         return (f"{self.name}|variant:{variant}|train:{self.train}|weights:{self.data['sha256'][:16]}|"
-                f"minilm:{MINILM.sha256[:16]}|use:{USE_M3.sha256[:16]}|{library_versions()}|device:cpu|"
-                f"dtype:fp32|relecture:{__version__}")
+                f"use-sha256:{USE_M3.sha256[:16]}|{minilm}|relecture:{__version__}")
 
     def resolved_variant(self, segments: Sequence[Segment]) -> str:
         if self.variant != "auto":
@@ -171,7 +175,7 @@ class Learned(Metric):
         variant = self.resolved_variant(segments)
         if variant == "ref" and not all(seg.refs for seg in segments):
             raise UsageError("metric 'learned' with variant 'ref' needs a reference (--ref or testset.refs)")
-        feats = compute_features(segments, with_refs=variant == "ref", progress=progress)
+        feats = compute_features(segments, with_refs=variant == "ref", progress=progress, device=self.device)
         seg_scores = [float(x) for x in apply_model(self._model(variant), feats)]
         ids = [seg.idx for seg, flag in zip(segments, feats["_split"]) if flag]
         return MetricResult(
