@@ -10,12 +10,13 @@ extended with the hash of every reference.
 `metric.score`, stores them, and rebuilds the full MetricResult:
 - seg_scores in segment order;
 - the corpus score from the per-segment statistics when the metric keeps them
-  (`metric.score_from_stats`, e.g. BLEU, chrF, BERTScore), else the mean of segment scores for
+  (`metric.score_from_stats`: BLEU, chrF, TER), else the mean of segment scores for
   metrics that declare `corpus_is_mean = True`; other metrics are not cached (scored directly);
 - `extra`: lists of segment ids under keys ending in `_ids` (e.g. `split_segments_ids`) are
-  stored as per-segment marks and rebuilt with their counts (`split_segments`);
-  `metric.extra_from_stats(stats)` adds what derives from statistics; other keys are constant
-  for one signature and stored with it.
+  stored as per-segment marks and rebuilt with their counts (`split_segments`); per-segment
+  values a result carries in its (unserialised) `segment_parts` attribute, e.g. BERTScore's
+  precision and recall, are stored per segment and their means rebuilt under the same keys;
+  other keys are constant for one signature and stored with it.
 
 The database is safe for several processes (WAL journal, one transaction per batch).
 """
@@ -187,14 +188,17 @@ def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[
     for name in names:
         for idx in result.extra[f"{name}_ids"]:
             marks.setdefault(idx, []).append(name)
-    derived = set(names) | {f"{name}_ids" for name in names}
+    parts: dict[str, list[float]] = dict(getattr(result, "segment_parts", None) or {})
+    derived = set(names) | {f"{name}_ids" for name in names} | set(parts)
     constant: dict[str, Any] = {key: value for key, value in result.extra.items() if key not in derived}
     constant["__signature__"] = result.signature
     constant["__marks__"] = names
+    constant["__parts__"] = sorted(parts)
     entries = [
         {"score": result.seg_scores[i],
          "stats": result.seg_stats[i] if result.seg_stats is not None else None,
-         "marks": marks.get(seg.idx, [])}
+         "marks": marks.get(seg.idx, []),
+         **({"parts": {key: values[i] for key, values in parts.items()}} if parts else {})}
         for i, seg in enumerate(segments)
     ]
     return entries, constant
@@ -208,12 +212,14 @@ def assemble(metric: Any, segments: Sequence[Segment], entries: list[dict[str, A
     extra = dict(constant_extra)
     signature = extra.pop("__signature__")
     names = extra.pop("__marks__", [])
+    part_names = extra.pop("__parts__", [])
     if has_stats and callable(getattr(metric, "score_from_stats", None)):
         score = float(metric.score_from_stats(stats))
-        if callable(getattr(metric, "extra_from_stats", None)):
-            extra.update(metric.extra_from_stats(stats))
     else:
         score = sum(seg_scores) / len(seg_scores)
+    for key in part_names:
+        values = [float(e["parts"][key]) for e in entries]
+        extra[key] = sum(values) / len(values)
     for name in names:
         ids = [seg.idx for seg, e in zip(segments, entries) if name in e["marks"]]
         extra[name] = len(ids)

@@ -159,6 +159,7 @@ class BERTScore(EncoderMetric):
 
     name = "bertscore"
     needs_reference = True
+    corpus_is_mean = True  # eval/cache.py: the corpus score is the mean of segment scores
 
     def __init__(self, model: str | None = None, idf: bool = False, device: str | None = None,
                  dtype: str | None = None, batch_tokens: int = 8192) -> None:
@@ -188,18 +189,14 @@ class BERTScore(EncoderMetric):
 
     def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
         prf, flags = self.prf(segments, progress)
-        stats = [[p, r, f] for p, r, f in prf]
-        return MetricResult(self.name, self.score_from_stats(stats), self.signature(), True,
-                            seg_scores=[f for _, _, f in prf], seg_stats=stats,
-                            extra={**self.extra_from_stats(stats), **split_extra(segments, flags)})
-
-    # Per-segment statistics are (P, R, F1): the corpus score is the mean F1, so resampling them
-    # (significance tests) and merging cached segments (eval/cache.py) give the same figure.
-    def score_from_stats(self, stats: Sequence[Sequence[float]]) -> float:
-        return mean([row[2] for row in stats])
-
-    def extra_from_stats(self, stats: Sequence[Sequence[float]]) -> dict[str, float]:
-        return {"precision": mean([row[0] for row in stats]), "recall": mean([row[1] for row in stats])}
+        precision, recall = [p for p, _, _ in prf], [r for _, r, _ in prf]
+        result = MetricResult(self.name, mean([f for _, _, f in prf]), self.signature(), True,
+                              seg_scores=[f for _, _, f in prf],
+                              extra={"precision": mean(precision), "recall": mean(recall), **split_extra(segments, flags)})
+        # per-segment P and R ride along outside the serialised result: the score cache stores
+        # them so a merged rerun rebuilds the corpus P and R means (eval/cache.py)
+        result.segment_parts = {"precision": precision, "recall": recall}  # type: ignore[attr-defined]
+        return result
 
 
 class SimSrc(Metric):
