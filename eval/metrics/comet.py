@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..errors import ConfigError, UsageError
+from ..errors import UsageError
 from ..encoders import ModelError, dtype_name, file_sha256, library_versions, pick_device, pick_dtype, set_cpu_threads
 from ..types import ErrorSpan, MetricResult, Segment
 from ..version import __version__
@@ -530,4 +530,4 @@ def mqm_from_spans(spans: list[dict[str, Any]]) -> float:
     return (25 - min(penalty, 25)) / 25
 
 
-__all__ = ["COMET", "ConfigError", "locate", "load_state_dict", "sparsemax"]
+__all__ = ["COMET", "locate", "load_state_dict", "sparsemax"]
