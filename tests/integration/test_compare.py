@@ -460,3 +460,19 @@ def test_a_malformed_gate_fails_before_scoring(tmp_path, capsys) -> None:
     code, _, err = run_cli(capsys, "run", "-c", str(config), "-o", str(tmp_path / "run"), "--quiet")
     assert code == 2 and "did you mean 'significance'?" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_the_example_workflow_calls_compare_correctly() -> None:
+    import shlex
+
+    from eval.cli import build_parser
+
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["gates"]["steps"]
+    command = next(s["run"] for s in steps if "relecture compare" in s.get("run", ""))
+    argv = shlex.split(command.replace('"$CANDIDATE"', workflow["env"]["CANDIDATE"]))
+    args = build_parser().parse_args(argv[1:])
+    assert args.command == "compare" and (REPO / args.config).is_file()
+    published = [s["with"] for s in steps if "with" in s]
+    assert {"path": "runs/compare-pr/compare.md"}.items() <= next(w for w in published if "path" in w and w["path"].endswith(".md")).items()
+    assert any(w.get("report_paths") == "runs/compare-pr/junit.xml" for w in published)
