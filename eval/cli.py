@@ -140,6 +140,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
         print_report(report, console)
+        for gate in report.gates:
+            mark = "[green]PASS[/]" if gate["passed"] else "[red]FAIL[/]"
+            console.print(f"{mark} {gate['candidate']}: {gate['gate']} — {gate['reason']}", highlight=False)
     print(folder)
     return 1 if any(not gate.get("passed", True) for gate in report.gates) else 0
 

@@ -35,6 +35,7 @@ FORMATS: dict[str, Entry] = {
     "json": Entry("eval.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
     "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
     "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
+    "junit": Entry("eval.report.junit:write_report_junit", "junit.xml: one test case per gate (gates: in the config)"),
 }
 
 KINDS = {"metric": METRICS, "flagger": FLAGGERS, "format": FORMATS}

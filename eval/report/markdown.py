@@ -70,6 +70,10 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     if any(r.flags for r in report.systems.values()):
         lines += _flags_section(report)
+    if report.gates or report.comparisons:
+        from .compare_md import report_sections
+
+        lines += report_sections(report.comparisons, report.gates)
     lines += ["## Signatures", ""]
     for m in metrics:
         sigs = sorted({r.metrics[m].signature for r in report.systems.values() if m in r.metrics})

@@ -437,6 +437,7 @@ def test_run_with_a_baseline_judges_the_gates(tmp_path, capsys) -> None:
     config["testset"]["refs"] = [str(DEMO / "ref.en")]
     config["systems"] = {"sys-a": str(DEMO / "sys-a.en"), "sys-b": str(DEMO / "sys-b.en")}
     config["gates"] = ["chrf: max_drop 1.0", "chrf >= 40"]
+    config["reports"] = ["json", "md", "junit"]
     path = tmp_path / "demo-gates.yaml"
     path.write_text(yaml.safe_dump(config))
     code, out, _ = run_cli(capsys, "run", "-c", str(path), "-o", str(tmp_path / "run"), "--quiet")
@@ -445,6 +446,10 @@ def test_run_with_a_baseline_judges_the_gates(tmp_path, capsys) -> None:
     assert [(g["candidate"], g["gate"], g["passed"]) for g in results["gates"]] == [
         ("sys-b", "chrf: max_drop 1.0", False), ("sys-b", "chrf >= 40", True)]
     assert {r["metric"] for r in results["comparisons"]} == {"bleu", "chrf", "chrf++", "ter"}
+    cases = parse_junit(tmp_path / "run" / "junit.xml")
+    assert [(c["name"], c["failed"]) for c in cases] == [("chrf: max_drop 1.0", True), ("chrf >= 40", False)]
+    md = (tmp_path / "run" / "report.md").read_text()
+    assert "| ❌ | sys-b | `chrf: max_drop 1.0` |" in md and "## Comparisons with the baseline" in md
 
 
 def test_run_without_baseline_judges_absolute_gates_only(tmp_path, capsys) -> None:
