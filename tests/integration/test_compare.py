@@ -481,3 +481,17 @@ def test_the_example_workflow_calls_compare_correctly() -> None:
     published = [s["with"] for s in steps if "with" in s]
     assert {"path": "runs/compare-pr/compare.md"}.items() <= next(w for w in published if "path" in w and w["path"].endswith(".md")).items()
     assert any(w.get("report_paths") == "runs/compare-pr/junit.xml" for w in published)
+
+
+def test_results_without_segments_give_deltas_only(demo_run, tmp_path, capsys) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "results.json").write_text((demo_run / "results.json").read_text())
+    (bare / "config.yaml").write_text((demo_run / "config.yaml").read_text())
+    code, _, err = run_cli(capsys, "compare", f"{bare}#sys-a", f"{bare}#sys-b", "-o", str(tmp_path / "o"), *FAST)
+    assert code == 0 and "delta only" in err
+    rows = json.loads((tmp_path / "o" / "compare.json").read_text())["comparisons"]
+    assert all(r["ci"] is None and r["p_value"] is None for r in rows) and rows[0]["delta"] != 0
+    config = ci_metric_config(tmp_path, gates=["chrf: max_drop 0.5 significance 0.05"])
+    code, _, err = run_cli(capsys, "compare", f"{bare}#sys-a", f"{bare}#sys-b", "-c", str(config), "-o", str(tmp_path / "o2"), *FAST)
+    assert code == 2 and "needs a p-value" in err
