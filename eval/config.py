@@ -39,7 +39,7 @@ RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "systems": ((dict,), {}),
     "metrics": ((list, str), ["bleu", "chrf", "ter"]),
     "flaggers": ((list, str), []),
-    "reports": ((list, str), ["json", "jsonl", "md"]),
+    "reports": ((list, str), ["json", "jsonl", "md", "html"]),
     "output_dir": ((str,), "runs"),
     "check_language": ((bool,), True),
     "baseline": ((str,), None),          # system the others are compared against (compare/gates)

@@ -29,12 +29,19 @@ METRICS: dict[str, Entry] = {
     "ter": Entry("eval.metrics.lexical:TER", "sacrebleu TER (lower is better)", needs_reference=True),
 }
 
-FLAGGERS: dict[str, Entry] = {}
+FLAGGERS: dict[str, Entry] = {
+    "names": Entry("eval.flaggers.names:NamesFlagger", "named entities dropped, replaced, misspelled or invented", needs_source=True),
+    "numbers": Entry("eval.flaggers.numbers:NumbersFlagger", "numbers, dates, times, amounts changed, missing or extra", needs_source=True),
+    "untranslated": Entry("eval.flaggers.language:UntranslatedFlagger", "French left in the output, copied source, third language", needs_source=True),
+    "fluency": Entry("eval.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True),
+    "coverage": Entry("eval.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
+}
 
 FORMATS: dict[str, Entry] = {
     "json": Entry("eval.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
     "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
     "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
+    "html": Entry("eval.report.html:write_html", "report.html: self-contained page: score table, plots, segment explorer, comparison"),
     "junit": Entry("eval.report.junit:write_report_junit", "junit.xml: one test case per gate (gates: in the config)"),
 }
 

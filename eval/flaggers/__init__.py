@@ -1,1 +1,21 @@
-"""Flaggers: one class per kind of error, registered in eval/registry.py."""
+"""Flaggers: one class per kind of error, registered in eval/registry.py.
+
+`run_flaggers(segments, names)` runs the named flaggers (default: all of DEFAULT_FLAGGERS) over
+one system's segments and returns their findings sorted by segment and offset.
+"""
+from __future__ import annotations
+
+from typing import Sequence
+
+from ..types import ErrorSpan, Segment
+
+DEFAULT_FLAGGERS = ("names", "numbers", "untranslated", "fluency", "coverage")
+
+
+def run_flaggers(segments: Sequence[Segment], names: Sequence[str] | None = None) -> list[ErrorSpan]:
+    from ..registry import load
+
+    spans: list[ErrorSpan] = []
+    for name in names or DEFAULT_FLAGGERS:
+        spans.extend(load("flagger", name)().flag(segments))
+    return sorted(spans, key=lambda s: (s.seg_idx, s.on_source, s.start, s.end, s.category))

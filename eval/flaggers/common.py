@@ -1,0 +1,87 @@
+"""What the flaggers share: one parse of each text per run, word statistics, span helpers.
+
+The spaCy pipelines are the expensive part of flagging; every flagger asks `parse()` for the
+docs, which runs each pipeline once over all texts (`nlp.pipe`, batched, two processes for large
+inputs) and keeps the result for the next flagger of the same run.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Sequence
+
+from ..models import SPACY_EN, SPACY_FR, spacy_model
+from ..types import ErrorSpan, Segment, Severity
+
+# French: the NER has its own tok2vec, so nothing else is needed.  English: the tagger gives
+# POS (verbs for the fragment test), the NER the names; the parser and lemmatizer are not used.
+FR_PIPES = ("ner",)
+EN_PIPES = ("tok2vec", "tagger", "attribute_ruler", "ner")
+BATCH_SIZE = 256
+PARALLEL_FROM = 1500  # segments; below this a second process costs more than it saves
+
+
+@dataclass
+class Parsed:
+    src: list[Any]  # spaCy Docs of the sources
+    hyp: list[Any]  # spaCy Docs of the outputs
+
+
+_cache: dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...], Parsed]] = {}
+
+
+def parse(segments: Sequence[Segment], n_process: int | None = None) -> Parsed:
+    """spaCy docs for sources and outputs, computed once per distinct set of texts."""
+    srcs = tuple(seg.src for seg in segments)
+    hyps = tuple(seg.hyp for seg in segments)
+    key = (hash(srcs), hash(hyps))
+    hit = _cache.get(key)
+    if hit and hit[0] == srcs and hit[1] == hyps:
+        return hit[2]
+    if n_process is None:
+        n_process = 2 if len(segments) >= PARALLEL_FROM else 1
+    fr = spacy_model(SPACY_FR, FR_PIPES)
+    en = spacy_model(SPACY_EN, EN_PIPES)
+    parsed = Parsed(
+        src=list(fr.pipe(srcs, batch_size=BATCH_SIZE, n_process=n_process)),
+        hyp=list(en.pipe(hyps, batch_size=BATCH_SIZE, n_process=n_process)),
+    )
+    _cache.clear()  # keep one run's parse: the flaggers of a run share it, the next run replaces it
+    _cache[key] = (srcs, hyps, parsed)
+    return parsed
+
+
+def fold(text: str) -> str:
+    """Lowercase without accents: 'Sergueï' -> 'sergue\u0069'."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=200_000)
+def zipf(word: str, lang: str) -> float:
+    """wordfreq Zipf frequency (0 for unknown words, 7+ for 'the')."""
+    from wordfreq import zipf_frequency
+
+    return float(zipf_frequency(word, lang))
+
+
+WORD_RE = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*", re.UNICODE)
+
+
+def words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, word) for each alphabetic word."""
+    return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
+
+
+def make_span(seg: Segment, flagger: str, category: str, severity: Severity, start: int, end: int,
+              message: str, confidence: float, on_source: bool = False) -> ErrorSpan:
+    return ErrorSpan(seg_idx=seg.idx, flagger=flagger, category=category, severity=severity,
+                     start=int(start), end=int(end), on_source=on_source, message=message,
+                     confidence=round(float(confidence), 3))
+
+
+def cosine_rows(a: Any, b: Any) -> Any:
+    """Cosine similarity matrix of two sets of (unit) USE vectors."""
+    return a @ b.T

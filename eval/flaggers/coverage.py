@@ -1,0 +1,123 @@
+"""Coverage: empty output, omitted source content, added output content.
+
+- *empty* (other/empty, critical): an output with no letters or digits for a source that has some.
+- *length* (accuracy/omission or accuracy/addition, major): output/source character ratio far
+  outside what French→English translation gives (below 0.35, above 2.5).
+- *word-level* alignment with the multilingual Universal Sentence Encoder (USE v3): each content
+  word of the output is embedded alone and compared with every source word (a bilingual lexicon
+  for free: 'acheteurs'/'buyers' 0.84, 'naive'/best French word 0.49).  A word with no close
+  source word is then tested by deletion: if the output *without* it is closer to the source
+  than the output with it, the word adds content the source does not have (accuracy/addition).
+  The same test, run from the source side, finds source words the output drops (omission).
+  Severity: minor for one word (the evidence is statistical), major for a span of three or more
+  added words or a whole clause.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..models import use_encoder
+from ..types import ErrorSpan, Segment
+from .base import Flagger
+from .common import make_span, parse, zipf
+
+CONTENT_POS = {"NOUN", "ADJ", "ADV", "VERB", "PROPN"}
+WORD_SIM = 0.5  # below this, a word has no translation among the source words
+LOO_GAIN = 0.005  # deleting the word must bring the output this much closer to the source
+MIN_RATIO, MAX_RATIO = 0.35, 2.5
+STOP = {"be", "have", "do", "not", "also", "so", "then", "just", "even", "there", "here", "very", "now",
+        "well", "still", "however", "thus", "therefore", "only", "all", "as", "more", "most", "much", "such"}
+SRC_TOKEN = re.compile(r"[^\W_]+(?:[-][^\W_]+)*", re.UNICODE)
+
+
+class CoverageFlagger(Flagger):
+    """Empty output, omissions and additions (USE word alignment, length ratio)."""
+
+    name = "coverage"
+    needs_source = True
+
+    def __init__(self, word_sim: float = WORD_SIM, loo_gain: float = LOO_GAIN) -> None:
+        self.word_sim = word_sim
+        self.loo_gain = loo_gain
+        self.debug: list[tuple[int, str, float, float]] = []  # (seg, word, best sim, gain) for calibration
+
+    def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
+        spans: list[ErrorSpan] = []
+        todo = []
+        for seg in segments:
+            letters_src = re.search(r"[^\W_]", seg.src)
+            if letters_src and not re.search(r"[^\W_]", seg.hyp):
+                spans.append(make_span(seg, self.name, "other/empty", "critical", 0, len(seg.hyp),
+                                       "the output is empty", 1.0))
+                continue
+            if not letters_src:
+                continue
+            ratio = len(seg.hyp.strip()) / max(1, len(seg.src.strip()))
+            if ratio < MIN_RATIO and len(seg.src) >= 30:
+                spans.append(make_span(seg, self.name, "accuracy/omission", "major", 0, len(seg.src),
+                                       f"the output is {ratio:.0%} of the source's length: content is missing",
+                                       0.7, on_source=True))
+            elif ratio > MAX_RATIO and len(seg.hyp) >= 30:
+                spans.append(make_span(seg, self.name, "accuracy/addition", "major", 0, len(seg.hyp),
+                                       f"the output is {ratio:.1f} times the source's length: content was added",
+                                       0.7))
+            todo.append(seg)
+        if todo:
+            spans.extend(self._aligned(todo))
+        return spans
+
+    def _aligned(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
+        parsed = parse(segments)
+        encoder = use_encoder()
+        cache: dict[str, Any] = {}
+
+        def vectors(texts: list[str]) -> list[Any]:
+            missing = sorted({t for t in texts if t not in cache})
+            if missing:
+                for text, vec in zip(missing, encoder.encode(missing)):
+                    cache[text] = vec
+            return [cache[t] for t in texts]
+
+        # 1. every word of every segment, embedded once
+        plans = []
+        for seg, hdoc in zip(segments, parsed.hyp):
+            src_words = [m.group() for m in SRC_TOKEN.finditer(seg.src)]
+            hyp_content = [tok for tok in hdoc if tok.pos_ in CONTENT_POS and tok.is_alpha
+                           and tok.lower_ not in STOP and len(tok.text) > 1]
+            plans.append((seg, src_words, hyp_content))
+        all_words = {w.lower() for _, src, _ in plans for w in src}
+        all_words |= {t.lower_ for _, _, hc in plans for t in hc}
+        vectors(sorted(all_words))
+
+        # 2. candidates: output words with no close source word
+        loo_texts: list[str] = []
+        candidates = []
+        for seg, src_words, hyp_content in plans:
+            if not src_words or not hyp_content:
+                continue
+            src_matrix = np.stack(vectors([w.lower() for w in src_words]))
+            for tok in hyp_content:
+                best = float(np.max(src_matrix @ cache[tok.lower_]))
+                if best < self.word_sim:
+                    without = (seg.hyp[:tok.idx] + seg.hyp[tok.idx + len(tok.text):]).replace("  ", " ")
+                    candidates.append((seg, tok, best, without))
+                    loo_texts.extend([seg.src, seg.hyp, without])
+        if not candidates:
+            return []
+        vectors(loo_texts)
+
+        # 3. deletion test
+        spans = []
+        for seg, tok, best, without in candidates:
+            src_vec, hyp_vec, wo_vec = cache[seg.src], cache[seg.hyp], cache[without]
+            gain = float(src_vec @ wo_vec - src_vec @ hyp_vec)
+            self.debug.append((seg.idx, tok.text, best, gain))
+            if gain > self.loo_gain:
+                confidence = min(0.9, 0.4 + 20 * gain + (self.word_sim - best))
+                spans.append(make_span(seg, self.name, "accuracy/addition", "minor", tok.idx, tok.idx + len(tok.text),
+                                       f"'{tok.text}' has no counterpart in the source (closest source word "
+                                       f"{best:.2f}; the output is closer to the source without it)", confidence))
+        return spans

@@ -1,0 +1,165 @@
+"""Fluency: sentences broken mid-phrase, stray quote fragments, repetition loops, word salad.
+
+- *broken sentence* (fluency/garbled, major): the output ends a sentence where the source does
+  not, and what follows is a lowercase continuation ('… itself. to build up …'), a stray
+  apostrophe fragment ('… of the United States. 'alliance.') or a short verbless fragment
+  ('… since the collapse of Ukraine. Soviet Union.', '… official warned. State.').
+- *repetition* (fluency/repetition): an n-gram repeated back to back that the source does not
+  repeat; major for a loop (three times or more, or a repeated phrase), minor for one doubled word.
+- *word order* (fluency/word-order, major): the words make no English sequence. Measured with
+  pocketsphinx's packaged English trigram LM as the mean gain of the trigram over the unigram
+  log-probability per word: fluent text gains from its context, shuffled words do not.
+"""
+from __future__ import annotations
+
+import math
+import re
+from functools import lru_cache
+from typing import Any, Sequence
+
+from ..models import english_lm
+from ..types import ErrorSpan, Segment
+from .base import Flagger
+from .common import make_span, parse
+
+# A sentence end: ., ! or ? (and any closing quotes), then space.  Abbreviations are filtered below.
+SENT_END = re.compile(r"[.!?][\"”»’']*\s+")
+ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "vs", "etc", "inc", "ltd", "co", "jr", "sr", "prof", "gen",
+                 "no", "vol", "fig", "approx", "e.g", "i.e", "u.s", "u.k", "u.n", "a.m", "p.m", "jan", "feb",
+                 "aug", "sept", "oct", "nov", "dec", "corp", "gov", "sen", "rep", "lt", "col", "sgt", "capt"}
+FR_SENT_END = re.compile(r"[.!?…][\"”»’']*\s+")
+LM_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+LN_BASE = math.log(1.0001)  # pocketsphinx log base
+# Mean trigram-over-unigram gain per word (natural log) under which a sentence is word salad;
+# set on DEMETR fr-en dev: good translations ≥ 0.43, shuffled words ≤ -0.29; 0.9% of WMT13
+# references fall below it (headlines, lists).
+WORD_ORDER_GAIN = -0.1
+MIN_LM_WORDS = 6
+REPEAT_OK = {"that", "had", "is", "very", "many", "so", "really", "no", "bye", "ha", "yes", "again", "more",
+             "far", "long", "over", "by", "on"}
+
+
+def _sentence_starts(text: str, pattern: re.Pattern[str]) -> list[int]:
+    starts = []
+    for m in pattern.finditer(text):
+        before = text[:m.start()].rsplit(None, 1)[-1] if text[:m.start()].strip() else ""
+        word = before.lower().strip("\"'“”«(")
+        if word in ABBREVIATIONS or re.fullmatch(r"(?:[a-z]\.)+[a-z]?", word) or len(word) == 1:
+            continue  # U.S., Mr., initials: not a sentence end
+        if m.end() < len(text):
+            starts.append(m.end())
+    return starts
+
+
+@lru_cache(maxsize=100_000)
+def _unigram(word: str) -> int:
+    return english_lm().prob([word])
+
+
+def lm_gain(text: str) -> tuple[float, int]:
+    """Mean natural-log gain per known word of trigram over unigram probability, and the word count."""
+    lm = english_lm()
+    tokens = LM_WORD.findall(text.lower())
+    gains = []
+    history: list[str] = ["<s>"]
+    for word in tokens:
+        uni = _unigram(word)
+        if uni == 0:  # out of vocabulary: breaks the context
+            history = []
+            continue
+        context = history[-2:]
+        tri = lm.prob([word] + context[::-1]) if context else uni
+        gains.append((tri - uni) * LN_BASE)
+        history.append(word)
+    if not gains:
+        return 0.0, 0
+    return sum(gains) / len(gains), len(gains)
+
+
+class FluencyFlagger(Flagger):
+    """Broken sentences, stray quotes, repetition loops, word salad (fluency/*)."""
+
+    name = "fluency"
+    needs_source = True
+
+    def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
+        parsed = parse(segments)
+        spans: list[ErrorSpan] = []
+        for seg, hdoc in zip(segments, parsed.hyp):
+            spans.extend(self._broken(seg, hdoc))
+            spans.extend(self._repetition(seg))
+            spans.extend(self._word_order(seg))
+        return spans
+
+    def _broken(self, seg: Segment, doc: Any) -> list[ErrorSpan]:
+        hyp = seg.hyp
+        starts = _sentence_starts(hyp, SENT_END)
+        if not starts:
+            return []
+        n_src = len(_sentence_starts(seg.src, FR_SENT_END)) + 1
+        extra_split = len(starts) + 1 > n_src
+        spans = []
+        bounds = starts + [len(hyp)]
+        for start, end in zip(bounds, bounds[1:]):
+            fragment = hyp[start:end].strip()
+            body = fragment.lstrip("\"“”«»")
+            if not body:
+                continue
+            # The span runs from the word before the full stop to the end of the fragment.
+            before = hyp[:start].rstrip()
+            span_start = max(before.rfind(" "), before.rfind("\n")) + 1 if before else start
+            words = re.findall(r"[^\W\d_]+", body)
+            reason = None
+            if body[:1] in "'’" and body[1:2].isalpha() and body[1:2].islower():
+                reason = "a stray apostrophe fragment"
+            elif body[:1].isalpha() and body[:1].islower():
+                reason = "a sentence that continues after a full stop"
+            elif extra_split and 0 < len(words) <= 3 and not _has_verb(doc, start, end):
+                reason = "a verbless fragment the source does not have"
+            if reason:
+                text = hyp[span_start:start + len(fragment)].strip()
+                spans.append(make_span(seg, self.name, "fluency/garbled", "major", span_start, start + len(fragment),
+                                       f"sentence broken mid-phrase ({reason}): '{text}'", 0.8))
+        return spans
+
+    def _repetition(self, seg: Segment) -> list[ErrorSpan]:
+        tokens = [(m.start(), m.end(), m.group().lower()) for m in re.finditer(r"[^\W_]+", seg.hyp)]
+        src_lower = seg.src.lower()
+        spans = []
+        i = 0
+        while i < len(tokens):
+            found = False
+            for n in (4, 3, 2, 1):
+                gram = [t[2] for t in tokens[i:i + n]]
+                if len(gram) < n:
+                    continue
+                reps = 1
+                while [t[2] for t in tokens[i + reps * n:i + (reps + 1) * n]] == gram:
+                    reps += 1
+                if reps < 2 or (n == 1 and reps == 2 and gram[0] in REPEAT_OK):
+                    continue
+                phrase = " ".join(gram)
+                if f"{phrase} {phrase}" in " ".join(re.findall(r"[^\W_]+", src_lower)):
+                    continue
+                start, end = tokens[i][0], tokens[i + reps * n - 1][1]
+                severity = "major" if reps >= 3 or n >= 2 else "minor"
+                spans.append(make_span(seg, self.name, "fluency/repetition", severity, start, end,
+                                       f"'{phrase}' repeated {reps} times", 0.9 if reps >= 3 else 0.7))
+                i += reps * n
+                found = True
+                break
+            if not found:
+                i += 1
+        return spans
+
+    def _word_order(self, seg: Segment) -> list[ErrorSpan]:
+        gain, n_words = lm_gain(seg.hyp)
+        if n_words < MIN_LM_WORDS or gain >= WORD_ORDER_GAIN:
+            return []
+        return [make_span(seg, self.name, "fluency/word-order", "major", 0, len(seg.hyp),
+                          f"the words do not form English sentences (trigram context gain {gain:.2f} < "
+                          f"{WORD_ORDER_GAIN})", min(0.95, 0.5 + (WORD_ORDER_GAIN - gain)))]
+
+
+def _has_verb(doc: Any, start: int, end: int) -> bool:
+    return any(tok.pos_ in ("VERB", "AUX") for tok in doc if start <= tok.idx < end)

@@ -1,0 +1,147 @@
+"""Untranslated or wrong-language output: French words left in English, a copied source, output
+in a third language.
+
+Word level: a word is French when wordfreq knows it far better in French than in English
+(Zipf fr ≥ 2.5 and fr − en ≥ 1.5: 'acheté', 'nuages', 'moins'), or carries a French elision
+('l'', 'qu''); names of the source are left alone.  Adjacent French words form one span.
+Sentence level: an output that copies the source, or that `lingua` reads as neither English nor
+French (checked only when few of its words are English, which keeps it cheap).
+
+Severity (accuracy/untranslated): critical when the output is a copy of the source, in another
+language, or mostly French; major for a French span whose words are in the source (a word left
+untranslated); minor for a French-looking word that the source does not contain.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from functools import lru_cache
+from typing import Any, Sequence
+
+from ..types import ErrorSpan, Segment
+from .base import Flagger
+from .common import fold, make_span, zipf
+
+CATEGORY = "accuracy/untranslated"
+TOKEN_RE = re.compile(r"[^\W\d_]+(?:[-’'][^\W\d_]+)*", re.UNICODE)
+EN_CLITIC = re.compile(r"(n[’']t|[’'](?:s|re|ll|ve|d|m))$", re.IGNORECASE)
+FR_ELISION = re.compile(r"^(?:l|d|qu|n|j|s|c|m|t|jusqu|lorsqu|puisqu)[’']([^\W\d_]{2,})", re.IGNORECASE)
+# Words that English borrowed whole, or that wordfreq's French list knows from English text.
+ENGLISH_TOO = {"vis", "versa", "facto", "coup", "etat", "déjà", "vu", "café", "naïve", "naïveté", "fiancé",
+               "fiancée", "résumé", "vu", "cliché", "élite", "entrée", "protégé", "rendez", "vous", "laissez", "faire",
+               "vis-à-vis", "genre", "carte", "blanche", "tête", "raison", "être", "savoir", "vivre", "bête", "noire",
+               "joie", "de", "la", "le", "du", "des", "et", "en", "à", "la", "ça", "mot", "mots"}
+# Short French words that count only next to another French word ('il y a', 'et le').
+FR_SHORT = {"il", "elle", "ils", "elles", "on", "je", "nous", "vous", "le", "la", "les", "du", "des", "au", "aux",
+            "et", "est", "un", "une", "ne", "pas", "qui", "que", "en", "sur", "dans", "pour", "par", "avec", "ce",
+            "se", "sa", "son", "ses", "leur", "y", "mais", "ou", "où", "très", "plus", "tout", "cette", "ces"}
+ACCENTED = re.compile(r"[éèêëàâçùûôîïœ]", re.IGNORECASE)
+
+
+def is_french_word(word: str) -> bool:
+    lower = word.lower()
+    core = EN_CLITIC.sub("", lower)
+    if (m := FR_ELISION.match(core)) and zipf(core, "en") < 2.0:
+        return zipf(m.group(1).lower(), "fr") >= 2.0
+    if core in ENGLISH_TOO or len(core) < 3:
+        return False
+    if ACCENTED.search(core) and zipf(core, "en") < 1.0:
+        return True  # 'génèrerait': accented, unknown to English
+    fr = zipf(core, "fr")
+    return fr >= 2.5 and fr - zipf(core, "en") >= 1.5
+
+
+@lru_cache(maxsize=1)
+def _detector() -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    langs = [Language.ENGLISH, Language.FRENCH, Language.GERMAN, Language.SPANISH, Language.ITALIAN,
+             Language.PORTUGUESE, Language.DUTCH, Language.RUSSIAN, Language.CHINESE, Language.ARABIC,
+             Language.POLISH, Language.TURKISH, Language.JAPANESE]
+    return LanguageDetectorBuilder.from_languages(*langs).with_preloaded_language_models().build()
+
+
+class UntranslatedFlagger(Flagger):
+    """French left in the output, copied source, or a third language (accuracy/untranslated)."""
+
+    name = "untranslated"
+    needs_source = True
+
+    def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
+        spans: list[ErrorSpan] = []
+        for seg in segments:
+            spans.extend(self._segment(seg))
+        return spans
+
+    def _segment(self, seg: Segment) -> list[ErrorSpan]:
+        hyp = seg.hyp
+        words = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(hyp)]
+        if not words:
+            return []
+        src_fold = fold(seg.src)
+        if len(words) >= 3 and difflib.SequenceMatcher(None, fold(hyp), src_fold, autojunk=False).ratio() >= 0.9:
+            return [make_span(seg, self.name, CATEGORY, "critical", 0, len(hyp),
+                              "the output is a copy of the French source", 0.95)]
+        src_words = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src)}
+        # Names of the source: capitalized words not at the start of a sentence.
+        src_names = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src) if m.group()[:1].isupper()
+                     and m.start() > 0 and not re.search(r"[.!?:«\"]\s*$", seg.src[:m.start()])}
+        french = []
+        for i, (start, end, word) in enumerate(words):
+            if fold(word) in src_names and word[:1].isupper():
+                continue  # a name copied from the source
+            if is_french_word(word):
+                french.append((start, end, word))
+            elif word.lower() in FR_SHORT and fold(word) in src_words and _near_french(words, i, src_words):
+                french.append((start, end, word))
+        english_share = sum(zipf(EN_CLITIC.sub("", w.lower()), "en") >= 2.5 for _, _, w in words) / len(words)
+        if len(words) >= 4 and english_share < 0.6 and len(french) < 0.5 * len(words):
+            lang, confidence = self._language(hyp)
+            if lang not in ("ENGLISH", "FRENCH", None):
+                return [make_span(seg, self.name, CATEGORY, "critical", 0, len(hyp),
+                                  f"the output is in {lang.title()}, not English", confidence)]
+        if not french:
+            return []
+        if len(french) >= 0.5 * len(words) and len(words) >= 3:
+            return [make_span(seg, self.name, CATEGORY, "critical", french[0][0], french[-1][1],
+                              "the output is mostly untranslated French", 0.9)]
+        spans: list[ErrorSpan] = []
+        for group in _runs(hyp, french):
+            start, end = group[0][0], group[-1][1]
+            text = hyp[start:end]
+            in_source = sum(fold(w) in src_words or fold(EN_CLITIC.sub("", w)) in src_words for _, _, w in group)
+            severity = "major" if in_source or len(group) >= 3 else "minor"
+            spans.append(make_span(seg, self.name, CATEGORY, severity, start, end,
+                                   f"French left untranslated: '{text}'", 0.85 if in_source else 0.5))
+        return spans
+
+    def _language(self, text: str) -> tuple[str | None, float]:
+        values = _detector().compute_language_confidence_values(text)
+        if not values:
+            return None, 0.0
+        top = values[0]
+        if top.value < 0.7:
+            return None, top.value
+        return top.language.name, top.value
+
+
+def _near_french(words: list[tuple[int, int, str]], i: int, src_words: set[str]) -> bool:
+    """A short French word of the source counts when a neighbour is French too ('il y a', 'de la')."""
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(words):
+            other = words[j][2]
+            if is_french_word(other) or (other.lower() in FR_SHORT and other.lower() not in {"on", "en", "a", "ou"}
+                                         and fold(other) in src_words):
+                return True
+    return False
+
+
+def _runs(text: str, french: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
+    """Group French words that are adjacent in the text (only spaces or hyphens between)."""
+    groups: list[list[tuple[int, int, str]]] = []
+    for item in french:
+        if groups and re.fullmatch(r"[\s'’-]*", text[groups[-1][-1][1]:item[0]]):
+            groups[-1].append(item)
+        else:
+            groups.append([item])
+    return groups

@@ -1,0 +1,188 @@
+"""Table-driven tests of the error flaggers, with the packaged models (no mocks).
+
+Each table row is (French source, English output, expected): the expected category must be
+flagged (with the flagged text when given), or, for `None`, the output must get no major or
+critical flag from that flagger.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from eval.flaggers import DEFAULT_FLAGGERS, run_flaggers
+from eval.flaggers.numbers import english_values, french_values
+from eval.registry import load
+from eval.types import ErrorSpan, Segment
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def flags_of(flagger: str, src: str, hyp: str) -> list[ErrorSpan]:
+    return load("flagger", flagger)().flag([Segment(0, src, hyp)])
+
+
+def serious(flags: list[ErrorSpan]) -> list[ErrorSpan]:
+    return [f for f in flags if f.severity in ("major", "critical")]
+
+
+def check(flagger: str, src: str, hyp: str, category: str | None, text: str | None) -> None:
+    flags = flags_of(flagger, src, hyp)
+    if category is None:
+        assert not serious(flags), [f.message for f in flags]
+        return
+    hits = [f for f in flags if f.category == category]
+    assert hits, f"no {category} flag; got {[f.message for f in flags]}"
+    if text is not None:
+        spans = [(src if f.on_source else hyp)[f.start:f.end] for f in hits]
+        assert any(text in span for span in spans), spans
+
+
+NAMES = [
+    # transliteration, exonyms, titles: rendered correctly
+    ("Le vice-ministre Sergueï Riabkov est arrivé à Genève.", "Deputy Minister Sergei Ryabkov arrived in Geneva.", None, None),
+    ("L'Otan se réunit à Bruxelles.", "NATO is meeting in Brussels.", None, None),
+    ("Depuis l'effondrement de l'Union soviétique, Moscou a changé.", "Since the collapse of the Soviet Union, Moscow has changed.", None, None),
+    ("Nikita Khrouchtchev a visité Pékin.", "Nikita Khrushchev visited Beijing.", None, None),
+    ("La Maison Blanche a répondu à la CEDH.", "The White House responded to the ECHR.", None, None),
+    # misspelled (the seed's invented name), replaced, dropped, invented
+    ("Le vice-ministre Sergueï Riabkov est arrivé.", "Deputy Minister Sergei Ryablakov has arrived.", "accuracy/named-entity", "Ryablakov"),
+    ("Apple a présenté l'iPhone 6 à Cupertino.", "State Duma presented the iPhone 6 in Cupertino.", "accuracy/named-entity", "Duma"),
+    ("Il y avait des nuages au-dessus de Melbourne.", "There were clouds over London.", "accuracy/named-entity", "London"),
+    ("Le journal El Pais rapporte que 7 400 visas ont été refusés.", "The newspaper reports that 7,400 visas were refused.", "accuracy/named-entity", "El Pais"),
+    ("Le ministre a parlé hier.", "Minister Zorglubov spoke yesterday.", "accuracy/named-entity", "Zorglubov"),
+]
+
+
+@pytest.mark.parametrize("src,hyp,category,text", NAMES)
+def test_names(src: str, hyp: str, category: str | None, text: str | None) -> None:
+    check("names", src, hyp, category, text)
+
+
+NUMBERS = [
+    ("Il a gagné 1 234,5 euros.", "He won 1,234.5 euros.", None, None),
+    ("Le taux est de 3,5 %.", "The rate is 3.5%.", None, None),
+    ("Rendez-vous à 12 h 00 le 1er mars.", "Meet at 12:00 on March 1st.", None, None),
+    ("La réunion a lieu à 20 h 30.", "The meeting is at 8:30 p.m.", None, None),
+    ("Le 9 janvier 2022, il a parlé.", "On January 9, 2022, he spoke.", None, None),
+    ("Une amende de 15 millions d'euros.", "A fine of 15 million euros.", None, None),
+    ("Une amende de 15 millions d'euros.", "A fine of €15m.", None, None),
+    ("Il a deux enfants.", "He has two children.", None, None),
+    ("Les ventes ont atteint 7 400 unités.", "Sales reached 7,950 units.", "accuracy/number", "7,950"),
+    ("Le taux est de 3,5 %.", "The rate is 5.3%.", "accuracy/number", "5.3"),
+    ("Le 9 janvier 2022, il a parlé.", "On January 19, 2022, he spoke.", "accuracy/number", "19"),
+    ("Le 9 janvier 2022, il a parlé.", "On February 9, 2022, he spoke.", "accuracy/number", "February"),
+    ("La réunion a lieu à 20 h 30.", "The meeting is at 9:30 p.m.", "accuracy/number", "9"),
+    ("Il a vendu 20 000 maisons.", "He sold houses.", "accuracy/number", "20 000"),
+    ("Il a vendu des maisons.", "He sold 300 houses.", "accuracy/number", "300"),
+    ("Il a adopté l'iPhone6.", "He adopted the iPhone7.", "accuracy/number", "7"),
+]
+
+
+@pytest.mark.parametrize("src,hyp,category,text", NUMBERS)
+def test_numbers(src: str, hyp: str, category: str | None, text: str | None) -> None:
+    check("numbers", src, hyp, category, text)
+
+
+@pytest.mark.parametrize("text,values", [
+    ("1 234,5 · 3,5 % · 12 h 30 · 1er · 15 millions", [1234.5, 3.5, 12, 30, 1, 15e6]),
+    ("9 janvier 2022", [9, 2022, 1000]),
+])
+def test_french_values(text: str, values: list[float]) -> None:
+    assert sorted(v.value for v in french_values(text)) == sorted(values)
+
+
+@pytest.mark.parametrize("text,values", [
+    ("1,234.5 · 3.5% · 12:30 · 1st · 15 million", [1234.5, 3.5, 12, 30, 1, 15e6]),
+    ("2:30 p.m. on January 9, 2022", [14, 30, 1000, 9, 2022]),
+])
+def test_english_values(text: str, values: list[float]) -> None:
+    assert sorted(v.value for v in english_values(text)) == sorted(values)
+
+
+UNTRANSLATED = [
+    ("Il a acheté un Galaxy.", "He bought a Galaxy.", None, None),
+    ("Elle a parlé vis-à-vis de la Chine.", "She spoke vis-à-vis China.", None, None),
+    ("Ils auraient acheté un Galaxy.", "They would have acheté a Galaxy.", "accuracy/untranslated", "acheté"),
+    ("Il y a déjà une plainte.", "As far as I know, il y a already a complaint.", "accuracy/untranslated", "il y"),
+    ("Il y a des nuages.", "There are nuages.", "accuracy/untranslated", "nuages"),
+    ("Le chat dort sur le canapé.", "Le chat dort sur le canapé.", "accuracy/untranslated", None),
+    ("Le chat dort sur le canapé depuis ce matin.", "Die Katze schläft seit heute Morgen auf dem Sofa.", "accuracy/untranslated", None),
+]
+
+
+@pytest.mark.parametrize("src,hyp,category,text", UNTRANSLATED)
+def test_untranslated(src: str, hyp: str, category: str | None, text: str | None) -> None:
+    check("untranslated", src, hyp, category, text)
+
+
+FLUENCY = [
+    ("Personne ne l'a vu venir.", "Nobody saw it coming.", None, None),
+    ("Le sommet a lieu à Genève. Il durera deux jours.", "The summit is in Geneva. It will last two days.", None, None),
+    ("Les États-Unis ont parlé avec M. Blinken.", "The U.S. spoke with Mr. Blinken.", None, None),
+    # the seed's broken sentences
+    ("La méfiance est plus forte que jamais depuis l'effondrement de l'Union soviétique.",
+     "Mistrust is higher than ever since the collapse of Ukraine. Soviet Union.", "fluency/garbled", "Soviet Union."),
+    ("Les troupes sont déployées dans plusieurs pays membres de l'Alliance.",
+     "The troops are deployed in several member countries of the United States. 'alliance.", "fluency/garbled", "'alliance."),
+    ("« Ils ont fait des concessions », a prévenu le haut responsable du département d'État.",
+     "\"They made concessions,\" the senior Department official warned. State.", "fluency/garbled", "State."),
+    ("Moscou cherche à se constituer une sphère d'influence.",
+     "Moscow is trying to stop itself. to build up a sphere of influence.", "fluency/garbled", "to build up"),
+    # repetition loops, word salad
+    ("Il y avait des nuages au-dessus de Melbourne.", "There were clouds over Melbourne Melbourne Melbourne Melbourne.", "fluency/repetition", "Melbourne"),
+    ("Il a dit qu'il viendrait.", "He said that he he would would come come.", "fluency/repetition", None),
+    ("Si la FOM a choisi de ne pas montrer ces images, c'est pour protéger ses intérêts.",
+     "Not in these to pilot its protect it of if no show interests the the images to those FOM way is has chosen only and.",
+     "fluency/word-order", None),
+]
+
+
+@pytest.mark.parametrize("src,hyp,category,text", FLUENCY)
+def test_fluency(src: str, hyp: str, category: str | None, text: str | None) -> None:
+    check("fluency", src, hyp, category, text)
+
+
+COVERAGE = [
+    ("Il a acheté un Galaxy.", ".", "other/empty", None),
+    ("Il a acheté un Galaxy.", "", "other/empty", None),
+    ("Les acheteurs auraient sinon acheté un Galaxy de Samsung.", "Buyers would otherwise have purchased a Samsung Galaxy.", None, None),
+    ("Le président a annoncé lundi une réforme des retraites très attendue par les syndicats et le patronat.",
+     "The president.", "accuracy/omission", None),
+    ("Il pleut.", "It is raining, and the government announced a sweeping reform of pensions and taxes today.",
+     "accuracy/addition", None),
+    ("Il y avait des nuages au-dessus de la banlieue de Melbourne.",
+     "There were poultry clouds over suburban Melbourne.", "accuracy/addition", "poultry"),
+]
+
+
+@pytest.mark.parametrize("src,hyp,category,text", COVERAGE)
+def test_coverage(src: str, hyp: str, category: str | None, text: str | None) -> None:
+    check("coverage", src, hyp, category, text)
+
+
+def test_seed_article() -> None:
+    """The seed's broken sentences and invented name are flagged; its correct sentences are not."""
+    src = (REPO / "data" / "seed-fr" / "src.fr").read_text(encoding="utf-8").splitlines()
+    hyp = (REPO / "data" / "seed-fr" / "hyp.en").read_text(encoding="utf-8").splitlines()
+    segments = [Segment(i, s, h) for i, (s, h) in enumerate(zip(src, hyp))]
+    flags = run_flaggers(segments)
+    expected = {6: ("accuracy/named-entity", "Ryablakov"), 7: ("fluency/garbled", "Soviet Union."),
+                8: ("fluency/garbled", "'alliance."), 9: ("fluency/garbled", "to build up"),
+                12: ("fluency/garbled", "State.")}
+    for idx, (category, text) in expected.items():
+        spans = [hyp[idx][f.start:f.end] for f in flags if f.seg_idx == idx and f.category == category]
+        assert any(text in span for span in spans), (idx, [f.message for f in flags if f.seg_idx == idx])
+    correct = set(range(len(src))) - set(expected) - {10}  # 10: 'intoxication', not caught yet
+    wrong = [(f.seg_idx, f.message) for f in serious(flags) if f.seg_idx in correct]
+    assert not wrong, wrong
+
+
+def test_spans_are_well_formed() -> None:
+    segments = [Segment(0, "Il a vendu 20 000 maisons à Genève.", "He sold 25,000 houses in London London London.")]
+    for flag in run_flaggers(segments):
+        text = segments[0].src if flag.on_source else segments[0].hyp
+        assert 0 <= flag.start < flag.end <= len(text) or (flag.start == flag.end == 0)
+        assert flag.severity in ("minor", "major", "critical")
+        assert flag.flagger in DEFAULT_FLAGGERS and flag.message
+        assert set(flag.to_dict()) >= {"seg_idx", "category", "severity", "start", "end", "on_source", "message", "flagger"}
