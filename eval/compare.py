@@ -665,7 +665,7 @@ def default_output_dir(root: str = "runs") -> Path:
 
 
 def write_outputs(comparison: Comparison, folder: Path, junit: Path | None = None, markdown: Path | None = None) -> dict[str, Path]:
-    """compare.md, junit.xml and compare.json in `folder` (or where given)."""
+    """compare.md, junit.xml, compare.html and compare.json in `folder` (or where given)."""
     import json
 
     from .io.atomic import atomic_write
@@ -677,6 +677,9 @@ def write_outputs(comparison: Comparison, folder: Path, junit: Path | None = Non
         "markdown": write_compare_markdown(comparison, markdown or folder / "compare.md"),
         "junit": write_junit(comparison, junit or folder / "junit.xml"),
     }
+    from .report.html import write_compare_html
+
+    paths["html"] = write_compare_html(comparison, folder / "compare.html")
     json_path = folder / "compare.json"
     atomic_write(json_path, json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n")
     paths["json"] = json_path

@@ -91,15 +91,17 @@ def test_the_faulty_system_fails_the_ci_metric_gates(demo_run, tmp_path, capsys)
 
 
 @pytest.mark.skipif(not FLAGGERS_READY, reason="the flaggers of configs/ci.yaml are not installed (issue 4)")
-def test_the_faulty_system_fails_the_ci_flag_gates(tmp_path, capsys) -> None:
-    """configs/ci.yaml as shipped: raw outputs scored and flagged, flag gates judged."""
-    code, out, _ = run_cli(capsys, "compare", str(DEMO / "sys-a.en"), str(DEMO / "sys-b.en"), "-c", str(CI_CONFIG),
+def test_the_faulty_system_fails_the_ci_flag_gates(demo_run, tmp_path, capsys) -> None:
+    """configs/ci.yaml as shipped, on the demo run (flagged by the same flaggers)."""
+    demo_flaggers = yaml.safe_load((demo_run / "config.yaml").read_text())["flaggers"]
+    assert demo_flaggers == yaml.safe_load(CI_CONFIG.read_text())["flaggers"]
+    code, out, _ = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{demo_run}#sys-b", "-c", str(CI_CONFIG),
                            "-o", str(tmp_path / "out"), *FAST)
     assert code == 1
     gates = json.loads((tmp_path / "out" / "compare.json").read_text())["gates"]
     failed_flag_gates = [g for g in gates if g["kind"] == "flags" and not g["passed"]]
     assert failed_flag_gates, [g["reason"] for g in gates]
-    code, out, _ = run_cli(capsys, "compare", str(DEMO / "sys-a.en"), str(DEMO / "sys-a.en"), "-c", str(CI_CONFIG),
+    code, out, _ = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{demo_run}#sys-a", "-c", str(CI_CONFIG),
                            "-o", str(tmp_path / "self"), *FAST)
     assert code == 0, out
 
@@ -205,7 +207,8 @@ def test_flag_gates_on_constructed_flags(demo_run, tmp_path, capsys) -> None:
 
 
 def test_flag_gates_need_a_flagger(demo_run, tmp_path, capsys) -> None:
-    code, _, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{demo_run}#sys-b", "-c", str(flag_config(tmp_path)), "-o", str(tmp_path / "o"), *FAST)
+    unflagged = with_flags(demo_run, tmp_path / "unflagged", {"sys-a": [], "sys-b": []}, {"all": []})
+    code, _, err = run_cli(capsys, "compare", f"{unflagged}#sys-a", f"{unflagged}#sys-b", "-c", str(flag_config(tmp_path)), "-o", str(tmp_path / "o"), *FAST)
     assert code == 2 and "no flagger ran" in err
 
 
@@ -334,6 +337,7 @@ def test_outputs_junit_markdown_json(demo_run, tmp_path, capsys) -> None:
         assert case["classname"] == "relecture.gates.sys-b" and case["suite"] == "relecture gates: sys-b vs sys-a"
         if case["failed"]:
             assert case["message"] == gate["reason"]
+    assert (tmp_path / "out" / "compare.html").read_text().lstrip().lower().startswith("<!doctype html")
     md = (tmp_path / "out" / "compare.md").read_text()
     for part in ("## Gates", "| ❌ | sys-b | `chrf: max_drop 0.5` |", "## Metrics", "95% CI of Δ",
                  "## Segments that got worse: sys-b", "### Largest drops (chrf)", "| seg | source | baseline | candidate | change |"):
