@@ -420,6 +420,12 @@ def test_one_run_holding_baseline_and_candidates(demo_run, tmp_path, capsys) -> 
     assert result["baseline"]["system"] == "sys-a" and [c["system"] for c in result["candidates"]] == ["sys-b"]
 
 
+def test_a_folder_of_runs_means_its_latest_run(demo_run, tmp_path, capsys) -> None:
+    code, _, _ = run_cli(capsys, "compare", f"{demo_run.parent}#sys-a", f"{demo_run}#sys-b", "-o", str(tmp_path / "out"), *FAST)
+    assert code == 0
+    assert json.loads((tmp_path / "out" / "compare.json").read_text())["baseline"]["origin"] == f"{demo_run}#sys-a"
+
+
 def test_stored_baseline_against_raw_candidate(demo_run, tmp_path, capsys) -> None:
     """The CI flow: a stored baseline run folder, a raw candidate scored with the same config."""
     config = ci_metric_config(tmp_path)
