@@ -19,9 +19,15 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-from sacrebleu.metrics import BLEU, CHRF, TER
-from sacrebleu.significance import PairedTest
+# One core each: sacrebleu's resampling is single-threaded Python, so ours gets one BLAS thread
+# (on a loaded machine, BLAS threads fighting for cores also make timings meaningless).
+# Override by exporting OPENBLAS_NUM_THREADS before running.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+import numpy as np  # noqa: E402
+from sacrebleu.metrics import BLEU, CHRF, TER  # noqa: E402
+from sacrebleu.significance import PairedTest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from eval import stats  # noqa: E402
@@ -67,7 +73,8 @@ def main() -> int:
         return 2
     os.environ.setdefault("SACREBLEU_SEED", "12345")
     refs = [(args.data / "ref.en").read_text(encoding="utf-8").splitlines()]
-    print(f"{len(refs[0])} segments · seed 12345 · bootstrap 1000 resamples · AR 10000 trials · numpy {np.__version__}")
+    print(f"{len(refs[0])} segments · seed 12345 · bootstrap 1000 resamples · AR 10000 trials · numpy {np.__version__} · "
+          f"BLAS threads {os.environ['OPENBLAS_NUM_THREADS']} · load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     header = f"{'baseline -> candidate':48} {'metric':6} {'test':4} {'sacrebleu s':>11} {'ours s':>8} {'ratio':>7}  {'p sacrebleu':>11} {'p ours(=ties)':>13} {'p ours':>8}"
     print(header)
     print("-" * len(header))

@@ -60,7 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("candidates", nargs="*", help="run folders, results.json or raw outputs (default: the baseline run's other systems)")
     cmp.add_argument("-c", "--config", help="run config: its gates, and its test set and metrics to score raw outputs")
     cmp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (dotted keys)")
-    cmp.add_argument("-o", "--output", help="folder for compare.md, junit.xml, compare.json (default: runs/compare/<timestamp>)")
+    cmp.add_argument("-o", "--output", help="folder for compare.md, junit.xml, compare.html, compare.json (default: runs/compare/<timestamp>)")
     cmp.add_argument("--junit", help="write junit.xml here instead")
     cmp.add_argument("--markdown", help="write compare.md here instead")
     cmp.add_argument("--resamples", type=int, default=1000, help="paired bootstrap resamples (default 1000)")
@@ -140,6 +140,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
         print_report(report, console)
+        for gate in report.gates:
+            mark = "[green]PASS[/]" if gate["passed"] else "[red]FAIL[/]"
+            console.print(f"{mark} {gate['candidate']}: {gate['gate']} — {gate['reason']}", highlight=False)
     print(folder)
     return 1 if any(not gate.get("passed", True) for gate in report.gates) else 0
 

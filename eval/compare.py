@@ -72,7 +72,7 @@ class Comparison:
     candidates: list[Side]
     comparisons: list[dict[str, Any]]
     gates: list[dict[str, Any]]
-    worse: dict[str, dict[str, list[dict[str, Any]]]]  # candidate -> {"largest_drops", "newly_flagged"}
+    worse: dict[str, dict[str, Any]]  # candidate -> {"largest_drops", "newly_flagged", "metric", ...}
     settings: CompareSettings
     warnings: list[str] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)
@@ -473,7 +473,7 @@ def _flags_by_segment(flags: Sequence[ErrorSpan]) -> dict[int, list[ErrorSpan]]:
     return out
 
 
-def worse_segments(baseline: Side, candidate: Side, metrics: Sequence[str], limit: int) -> dict[str, list[dict[str, Any]]]:
+def worse_segments(baseline: Side, candidate: Side, metrics: Sequence[str], limit: int) -> dict[str, Any]:
     """The largest per-segment drops (first metric with segment scores) and the segments with
     flags the baseline did not have there, each with source, baseline and candidate text."""
     testset = candidate.report.testset
@@ -514,7 +514,7 @@ def worse_segments(baseline: Side, candidate: Side, metrics: Sequence[str], limi
     severity_rank = {"critical": 0, "major": 1, "minor": 2}
     flagged = sorted(new_by_segment.items(), key=lambda kv: (min(severity_rank.get(f["severity"], 3) for f in kv[1]), kv[0]))
     newly = [{**texts(i), "new_flags": flags} for i, flags in flagged[:limit]]
-    return {"largest_drops": drops, "newly_flagged": newly, "metric": metric, "newly_flagged_total": len(new_by_segment)}  # type: ignore[dict-item]
+    return {"largest_drops": drops, "newly_flagged": newly, "metric": metric, "newly_flagged_total": len(new_by_segment)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -665,7 +665,7 @@ def default_output_dir(root: str = "runs") -> Path:
 
 
 def write_outputs(comparison: Comparison, folder: Path, junit: Path | None = None, markdown: Path | None = None) -> dict[str, Path]:
-    """compare.md, junit.xml and compare.json in `folder` (or where given)."""
+    """compare.md, junit.xml, compare.html and compare.json in `folder` (or where given)."""
     import json
 
     from .io.atomic import atomic_write
@@ -677,6 +677,9 @@ def write_outputs(comparison: Comparison, folder: Path, junit: Path | None = Non
         "markdown": write_compare_markdown(comparison, markdown or folder / "compare.md"),
         "junit": write_junit(comparison, junit or folder / "junit.xml"),
     }
+    from .report.html import write_compare_html
+
+    paths["html"] = write_compare_html(comparison, folder / "compare.html")
     json_path = folder / "compare.json"
     atomic_write(json_path, json.dumps(comparison.to_dict(), indent=2, ensure_ascii=False) + "\n")
     paths["json"] = json_path

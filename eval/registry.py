@@ -47,6 +47,7 @@ FORMATS: dict[str, Entry] = {
     "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
     "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
     "html": Entry("eval.report.html:write_html", "report.html: self-contained page: score table, plots, segment explorer, comparison"),
+    "junit": Entry("eval.report.junit:write_report_junit", "junit.xml: one test case per gate (gates: in the config)"),
 }
 
 KINDS = {"metric": METRICS, "flagger": FLAGGERS, "format": FORMATS}

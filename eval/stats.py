@@ -236,13 +236,16 @@ def _bootstrap_sums(indices: np.ndarray, stats: np.ndarray) -> np.ndarray:
     weights = stats.astype(dtype)
     out = np.empty((n_resamples, stats.shape[1]))
     step = _chunk_rows(n_segments)
-    buffer = np.empty((min(step, n_resamples), n_segments), dtype=dtype)
+    first = min(step, n_resamples)
+    buffer = np.empty((first, n_segments), dtype=dtype)  # reused: no page faults per chunk
+    flat = np.empty((first, n_segments), dtype=indices.dtype)
+    offsets = (np.arange(first) * n_segments)[:, None]  # row r counts into bins r*n .. r*n+n-1
     for start in range(0, n_resamples, step):
         block = indices[start : start + step]
         rows = block.shape[0]
-        flat = (block + (np.arange(rows) * n_segments)[:, None]).ravel()
+        np.add(block, offsets[:rows], out=flat[:rows])
         counts = buffer[:rows]
-        np.copyto(counts, np.bincount(flat, minlength=rows * n_segments).reshape(rows, n_segments))
+        np.copyto(counts, np.bincount(flat[:rows].ravel(), minlength=rows * n_segments).reshape(rows, n_segments))
         out[start : start + rows] = counts @ weights
     return out
 

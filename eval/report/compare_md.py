@@ -89,22 +89,42 @@ def _metrics_table(comparison: "Comparison") -> list[str]:
     header = f"| candidate | metric | {comparison.baseline.system} | candidate | Δ | {info['confidence']:.0%} CI of Δ | p |"
     header += " p (Holm) |" if holm else ""
     lines = ["## Metrics", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "")]
-    for row in comparison.comparisons:
-        arrow = "↑" if row["higher_is_better"] else "↓"
-        p = row["p_adjusted"] if row.get("p_adjusted") is not None else row["p_value"]
-        delta = fmt_delta(row["delta"], row["baseline_score"])
-        if p is not None and p < SIGNIFICANCE and row["delta"] != 0:
-            delta = f"**{delta}**"
-        ci = row.get("ci")
-        ci_text = f"[{fmt_delta(ci[0], row['baseline_score'])}, {fmt_delta(ci[1], row['baseline_score'])}]" if ci else "–"
-        cells = [_cell(row["candidate"]), f"{_cell(row['metric'])} {arrow}", fmt_score(row["baseline_score"]),
-                 fmt_score(row["candidate_score"]), delta, ci_text, fmt_p(row["p_value"])]
-        if holm:
-            cells.append(fmt_p(row.get("p_adjusted")))
-        lines.append("| " + " | ".join(cells) + " |")
+    lines += [_metric_row(row, holm) for row in comparison.comparisons]
     lines += ["", f"Δ = candidate − baseline (↑: higher is better, ↓: lower is better); bold where p < {SIGNIFICANCE}. "
               "p: paired approximate randomization (two-sided); CI: paired bootstrap percentile interval.", ""]
     return lines
+
+
+def report_sections(comparisons: Sequence[Mapping[str, Any]], gates: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Gates and comparisons with the baseline, for a run's report.md (`relecture run` with a
+    `baseline:` or `gates:`)."""
+    lines: list[str] = []
+    if gates:
+        lines += _gates_table(gates)
+    if comparisons:
+        holm = any(r.get("p_adjusted") is not None for r in comparisons)
+        first = comparisons[0]
+        level = first.get("confidence", 0.95)
+        header = f"| candidate | metric | {first['baseline']} | candidate | Δ | {level:.0%} CI of Δ | p |" + (" p (Holm) |" if holm else "")
+        lines += ["## Comparisons with the baseline", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "")]
+        lines += [_metric_row(row, holm) for row in comparisons]
+        lines += ["", "p: paired approximate randomization; CI: paired bootstrap (`relecture compare` for the segments that got worse).", ""]
+    return lines
+
+
+def _metric_row(row: Mapping[str, Any], holm: bool) -> str:
+    arrow = "↑" if row["higher_is_better"] else "↓"
+    p = row["p_adjusted"] if row.get("p_adjusted") is not None else row["p_value"]
+    delta = fmt_delta(row["delta"], row["baseline_score"])
+    if p is not None and p < SIGNIFICANCE and row["delta"] != 0:
+        delta = f"**{delta}**"
+    ci = row.get("ci")
+    ci_text = f"[{fmt_delta(ci[0], row['baseline_score'])}, {fmt_delta(ci[1], row['baseline_score'])}]" if ci else "–"
+    cells = [_cell(row["candidate"]), f"{_cell(row['metric'])} {arrow}", fmt_score(row["baseline_score"]),
+             fmt_score(row["candidate_score"]), delta, ci_text, fmt_p(row["p_value"])]
+    if holm:
+        cells.append(fmt_p(row.get("p_adjusted")))
+    return "| " + " | ".join(cells) + " |"
 
 
 def _flag_spans(flags: Sequence[Mapping[str, Any]]) -> list[ErrorSpan]:

@@ -59,3 +59,12 @@ def junit_xml(
 def write_junit(comparison: "Comparison", path: Path) -> Path:
     atomic_write(path, render_junit(comparison))
     return path
+
+
+def write_report_junit(report: Any, folder: Path) -> Path:
+    """The `junit` report format of `relecture run`: the run's gate outcomes as junit.xml."""
+    baseline = next((g.get("baseline") for g in report.gates if g.get("baseline")), None)
+    candidates = list(dict.fromkeys(g["candidate"] for g in report.gates)) or [n for n in report.systems if n != baseline]
+    path = folder / "junit.xml"
+    atomic_write(path, junit_xml(report.gates, baseline, candidates, {"data_hash": str(report.info.get("data_hash"))}, report.comparisons))
+    return path

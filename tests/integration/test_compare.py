@@ -91,15 +91,17 @@ def test_the_faulty_system_fails_the_ci_metric_gates(demo_run, tmp_path, capsys)
 
 
 @pytest.mark.skipif(not FLAGGERS_READY, reason="the flaggers of configs/ci.yaml are not installed (issue 4)")
-def test_the_faulty_system_fails_the_ci_flag_gates(tmp_path, capsys) -> None:
-    """configs/ci.yaml as shipped: raw outputs scored and flagged, flag gates judged."""
-    code, out, _ = run_cli(capsys, "compare", str(DEMO / "sys-a.en"), str(DEMO / "sys-b.en"), "-c", str(CI_CONFIG),
+def test_the_faulty_system_fails_the_ci_flag_gates(demo_run, tmp_path, capsys) -> None:
+    """configs/ci.yaml as shipped, on the demo run (flagged by the same flaggers)."""
+    demo_flaggers = yaml.safe_load((demo_run / "config.yaml").read_text())["flaggers"]
+    assert demo_flaggers == yaml.safe_load(CI_CONFIG.read_text())["flaggers"]
+    code, out, _ = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{demo_run}#sys-b", "-c", str(CI_CONFIG),
                            "-o", str(tmp_path / "out"), *FAST)
     assert code == 1
     gates = json.loads((tmp_path / "out" / "compare.json").read_text())["gates"]
     failed_flag_gates = [g for g in gates if g["kind"] == "flags" and not g["passed"]]
     assert failed_flag_gates, [g["reason"] for g in gates]
-    code, out, _ = run_cli(capsys, "compare", str(DEMO / "sys-a.en"), str(DEMO / "sys-a.en"), "-c", str(CI_CONFIG),
+    code, out, _ = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{demo_run}#sys-a", "-c", str(CI_CONFIG),
                            "-o", str(tmp_path / "self"), *FAST)
     assert code == 0, out
 
@@ -205,7 +207,8 @@ def test_flag_gates_on_constructed_flags(demo_run, tmp_path, capsys) -> None:
 
 
 def test_flag_gates_need_a_flagger(demo_run, tmp_path, capsys) -> None:
-    code, _, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{demo_run}#sys-b", "-c", str(flag_config(tmp_path)), "-o", str(tmp_path / "o"), *FAST)
+    unflagged = with_flags(demo_run, tmp_path / "unflagged", {"sys-a": [], "sys-b": []}, {"all": []})
+    code, _, err = run_cli(capsys, "compare", f"{unflagged}#sys-a", f"{unflagged}#sys-b", "-c", str(flag_config(tmp_path)), "-o", str(tmp_path / "o"), *FAST)
     assert code == 2 and "no flagger ran" in err
 
 
@@ -334,6 +337,7 @@ def test_outputs_junit_markdown_json(demo_run, tmp_path, capsys) -> None:
         assert case["classname"] == "relecture.gates.sys-b" and case["suite"] == "relecture gates: sys-b vs sys-a"
         if case["failed"]:
             assert case["message"] == gate["reason"]
+    assert (tmp_path / "out" / "compare.html").read_text().lstrip().lower().startswith("<!doctype html")
     md = (tmp_path / "out" / "compare.md").read_text()
     for part in ("## Gates", "| ❌ | sys-b | `chrf: max_drop 0.5` |", "## Metrics", "95% CI of Δ",
                  "## Segments that got worse: sys-b", "### Largest drops (chrf)", "| seg | source | baseline | candidate | change |"):
@@ -416,6 +420,12 @@ def test_one_run_holding_baseline_and_candidates(demo_run, tmp_path, capsys) -> 
     assert result["baseline"]["system"] == "sys-a" and [c["system"] for c in result["candidates"]] == ["sys-b"]
 
 
+def test_a_folder_of_runs_means_its_latest_run(demo_run, tmp_path, capsys) -> None:
+    code, _, _ = run_cli(capsys, "compare", f"{demo_run.parent}#sys-a", f"{demo_run}#sys-b", "-o", str(tmp_path / "out"), *FAST)
+    assert code == 0
+    assert json.loads((tmp_path / "out" / "compare.json").read_text())["baseline"]["origin"] == f"{demo_run}#sys-a"
+
+
 def test_stored_baseline_against_raw_candidate(demo_run, tmp_path, capsys) -> None:
     """The CI flow: a stored baseline run folder, a raw candidate scored with the same config."""
     config = ci_metric_config(tmp_path)
@@ -437,6 +447,7 @@ def test_run_with_a_baseline_judges_the_gates(tmp_path, capsys) -> None:
     config["testset"]["refs"] = [str(DEMO / "ref.en")]
     config["systems"] = {"sys-a": str(DEMO / "sys-a.en"), "sys-b": str(DEMO / "sys-b.en")}
     config["gates"] = ["chrf: max_drop 1.0", "chrf >= 40"]
+    config["reports"] = ["json", "md", "junit"]
     path = tmp_path / "demo-gates.yaml"
     path.write_text(yaml.safe_dump(config))
     code, out, _ = run_cli(capsys, "run", "-c", str(path), "-o", str(tmp_path / "run"), "--quiet")
@@ -445,6 +456,10 @@ def test_run_with_a_baseline_judges_the_gates(tmp_path, capsys) -> None:
     assert [(g["candidate"], g["gate"], g["passed"]) for g in results["gates"]] == [
         ("sys-b", "chrf: max_drop 1.0", False), ("sys-b", "chrf >= 40", True)]
     assert {r["metric"] for r in results["comparisons"]} == {"bleu", "chrf", "chrf++", "ter"}
+    cases = parse_junit(tmp_path / "run" / "junit.xml")
+    assert [(c["name"], c["failed"]) for c in cases] == [("chrf: max_drop 1.0", True), ("chrf >= 40", False)]
+    md = (tmp_path / "run" / "report.md").read_text()
+    assert "| ❌ | sys-b | `chrf: max_drop 1.0` |" in md and "## Comparisons with the baseline" in md
 
 
 def test_run_without_baseline_judges_absolute_gates_only(tmp_path, capsys) -> None:
@@ -460,3 +475,33 @@ def test_a_malformed_gate_fails_before_scoring(tmp_path, capsys) -> None:
     code, _, err = run_cli(capsys, "run", "-c", str(config), "-o", str(tmp_path / "run"), "--quiet")
     assert code == 2 and "did you mean 'significance'?" in err
     assert not (tmp_path / "run").exists()
+
+
+def test_the_example_workflow_calls_compare_correctly() -> None:
+    import shlex
+
+    from eval.cli import build_parser
+
+    workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["gates"]["steps"]
+    command = next(s["run"] for s in steps if "relecture compare" in s.get("run", ""))
+    argv = shlex.split(command.replace('"$CANDIDATE"', workflow["env"]["CANDIDATE"]))
+    args = build_parser().parse_args(argv[1:])
+    assert args.command == "compare" and (REPO / args.config).is_file()
+    published = [s["with"] for s in steps if "with" in s]
+    assert {"path": "runs/compare-pr/compare.md"}.items() <= next(w for w in published if "path" in w and w["path"].endswith(".md")).items()
+    assert any(w.get("report_paths") == "runs/compare-pr/junit.xml" for w in published)
+
+
+def test_results_without_segments_give_deltas_only(demo_run, tmp_path, capsys) -> None:
+    bare = tmp_path / "bare"
+    bare.mkdir()
+    (bare / "results.json").write_text((demo_run / "results.json").read_text())
+    (bare / "config.yaml").write_text((demo_run / "config.yaml").read_text())
+    code, _, err = run_cli(capsys, "compare", f"{bare}#sys-a", f"{bare}#sys-b", "-o", str(tmp_path / "o"), *FAST)
+    assert code == 0 and "delta only" in err
+    rows = json.loads((tmp_path / "o" / "compare.json").read_text())["comparisons"]
+    assert all(r["ci"] is None and r["p_value"] is None for r in rows) and rows[0]["delta"] != 0
+    config = ci_metric_config(tmp_path, gates=["chrf: max_drop 0.5 significance 0.05"])
+    code, _, err = run_cli(capsys, "compare", f"{bare}#sys-a", f"{bare}#sys-b", "-c", str(config), "-o", str(tmp_path / "o2"), *FAST)
+    assert code == 2 and "needs a p-value" in err

@@ -42,7 +42,8 @@ LOAD_BOUND_S = 20.0  # generous: a 10,000-segment report loads in about a second
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
-        pytest.skip(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh (Debian: apt-get install chromium) "
+        # In CI (.ci/run installs the browser) a missing browser is a failure, not a skip.
+        (pytest.fail if os.environ.get("CI") else pytest.skip)(f"no Chromium at {CHROMIUM}: run scripts/install-browser.sh (Debian: apt-get install chromium) "
                     "or set RELECTURE_CHROMIUM")
     try:
         from playwright.sync_api import sync_playwright

@@ -67,3 +67,16 @@ def test_paths_resolve_beside_the_config(write, tmp_path):
 def test_bad_override():
     with pytest.raises(ConfigError, match="expected key=value"):
         load_config(None, ["metrics"])
+
+
+def test_markdown_marks_overlapping_spans_once():
+    from eval.report.markdown import mark_spans
+    from eval.types import ErrorSpan
+
+    def span(start, end):
+        return ErrorSpan(0, "t", "accuracy/addition", "minor", start, end, False, "m")
+
+    text = "scoring twice today"
+    assert mark_spans(text, [span(8, 13), span(10, 13)]) == "scoring **[twice]** today"
+    assert mark_spans(text, [span(0, 7), span(14, 19)]) == "**[scoring]** twice **[today]**"
+    assert mark_spans(text, [span(5, 99)]) == text  # out of range: left alone

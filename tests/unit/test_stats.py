@@ -3,7 +3,6 @@ sacrebleu's paired-bs / paired-ar on the same systems and seed, and the pieces b
 definitions say (brute-force loops as the reference)."""
 from __future__ import annotations
 
-import itertools
 import random
 from pathlib import Path
 
