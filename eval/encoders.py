@@ -225,7 +225,9 @@ class TokenEncoder:
     ) -> None:
         import torch
         from transformers import AutoModel, AutoTokenizer
+        from transformers.utils import logging as hf_logging
 
+        hf_logging.disable_progress_bar()  # our own progress bar speaks for the run
         self.model_id = model_id
         self.weights_sha256 = weights_sha256
         self.device = pick_device(device)
