@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,9 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The score cache lives in a fresh folder per test session: a test never reads scores an earlier
+# run (or another version of the code) left in ~/.cache.
+os.environ.setdefault("RELECTURE_CACHE", os.path.join(tempfile.mkdtemp(prefix="relecture-cache-"), "scores.sqlite3"))
 
 
 @pytest.fixture(scope="session")
