@@ -55,8 +55,12 @@ def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress
     return score_for_run(metric, segments, progress)
 
 
-def _score_job(metric: Metric, hyps: Sequence[str], testset: TestSet) -> MetricResult:
-    return score_metric(metric, testset.segments(hyps))
+def _score_chunk(metric: Metric, hyps: dict[str, Sequence[str]], testset: TestSet) -> dict[str, MetricResult]:
+    """One metric on a few systems; a metric with `score_many` preprocesses references once."""
+    segments = {name: testset.segments(h) for name, h in hyps.items()}
+    if hasattr(metric, "score_many"):
+        return metric.score_many(segments)
+    return {name: score_metric(metric, segs) for name, segs in segments.items()}
 
 
 def _pool_context() -> Any:
@@ -75,20 +79,26 @@ def score_systems(
     results: dict[str, dict[str, MetricResult]] = {name: {} for name in hyps}
     pure = [m for m in metrics if getattr(m, "pure_python", False)]
     model = [m for m in metrics if not getattr(m, "pure_python", False)]
-    jobs = [(name, m) for name in hyps for m in pure]
     workers = workers or os.cpu_count() or 1
-    if jobs and workers > 1 and len(jobs) > 1 and len(jobs) * len(testset) >= POOL_THRESHOLD:
+    names = list(hyps)
+    if pure and workers > 1 and len(pure) * len(names) > 1 and len(pure) * len(names) * len(testset) >= POOL_THRESHOLD:
+        # Jobs of one metric on a few systems each (references preprocessed once per job), the
+        # costliest metrics first so the last jobs to finish are short ones.
+        chunks = min(len(names), 2 * workers)
+        jobs = [(m, names[i::chunks]) for m in sorted(pure, key=lambda m: -getattr(m, "cost", 1.0)) for i in range(chunks)]
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_pool_context()) as pool:
-            futures = [(name, m, pool.submit(_score_job, m, hyps[name], testset)) for name, m in jobs]
-            for name, m, future in futures:
-                results[name][m.name] = future.result()
+            futures = [(m, pool.submit(_score_chunk, m, {n: hyps[n] for n in chunk}, testset)) for m, chunk in jobs]
+            for m, future in futures:
+                for name, result in future.result().items():
+                    results[name][m.name] = result
+                    if on_done:
+                        on_done(len(testset))
+    else:
+        for m in pure:
+            for name, result in _score_chunk(m, hyps, testset).items():
+                results[name][m.name] = result
                 if on_done:
                     on_done(len(testset))
-    else:
-        for name, m in jobs:
-            results[name][m.name] = score_metric(m, testset.segments(hyps[name]))
-            if on_done:
-                on_done(len(testset))
     for m in model:
         for name in hyps:
             results[name][m.name] = score_metric(m, testset.segments(hyps[name]), on_done)

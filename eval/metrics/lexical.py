@@ -21,6 +21,7 @@ class SacreMetric(Metric):
 
     needs_reference = True
     pure_python = True  # CPU-bound and picklable: the runner may score it in a process pool
+    cost = 1.0
     sacre_class: Any = None
 
     def __init__(self, **kwargs: Any) -> None:
@@ -36,24 +37,32 @@ class SacreMetric(Metric):
         return self._sacre()
 
     def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
-        nrefs = check_references(self, segments)
-        hyps = [seg.hyp for seg in segments]
-        refs = [[seg.refs[k] for seg in segments] for k in range(nrefs)]
-        corpus_metric = self._sacre()
-        seg_stats = corpus_metric._extract_corpus_statistics(hyps, refs)
-        corpus = corpus_metric._aggregate_and_compute(seg_stats)
-        sentence_metric = self._sentence_metric()
-        seg_scores = [float(sentence_metric._compute_score_from_stats(s).score) for s in seg_stats]
+        result = self.score_many({"": segments})[""]
         if progress:
             progress(len(segments))
-        return MetricResult(
-            metric=self.name,
-            score=float(corpus.score),
-            signature=f"{self.name}|{signature_of(corpus_metric)}",
-            higher_is_better=self.higher_is_better,
-            seg_scores=seg_scores,
-            seg_stats=[[float(x) for x in s] for s in seg_stats],
-        )
+        return result
+
+    def score_many(self, systems: dict[str, Sequence[Segment]]) -> dict[str, MetricResult]:
+        """Several systems against the same references, which are preprocessed once (as the
+        sacrebleu CLI does for several systems): {system: result}."""
+        first = next(iter(systems.values()))
+        nrefs = check_references(self, first)
+        corpus_metric = self._sacre()
+        corpus_metric._ref_cache = corpus_metric._cache_references([[seg.refs[k] for seg in first] for k in range(nrefs)])
+        sentence_metric = self._sentence_metric()
+        results = {}
+        for name, segments in systems.items():
+            seg_stats = corpus_metric._extract_corpus_statistics([seg.hyp for seg in segments], None)
+            corpus = corpus_metric._aggregate_and_compute(seg_stats)
+            results[name] = MetricResult(
+                metric=self.name,
+                score=float(corpus.score),
+                signature=f"{self.name}|{signature_of(corpus_metric)}",
+                higher_is_better=self.higher_is_better,
+                seg_scores=[float(sentence_metric._compute_score_from_stats(s).score) for s in seg_stats],
+                seg_stats=[[float(x) for x in s] for s in seg_stats],
+            )
+        return results
 
     def score_from_stats(self, stats: Sequence[Sequence[float]]) -> float:
         """The corpus score of a set of per-segment statistics (used by resampling)."""
@@ -97,4 +106,5 @@ class TER(SacreMetric):
 
     name = "ter"
     higher_is_better = False
+    cost = 4.0  # relative time per segment against BLEU/chrF: the runner starts TER jobs first
     sacre_class = sb.TER
