@@ -15,10 +15,11 @@ from typing import Any, Sequence
 from ..models import SPACY_EN, SPACY_FR, spacy_model
 from ..types import ErrorSpan, Segment, Severity
 
-# French: the NER has its own tok2vec, so nothing else is needed.  English: the tagger gives
-# POS (verbs for the fragment test), the NER the names; the parser and lemmatizer are not used.
+# Both small pipelines' NER has its own tok2vec, so the NER alone runs: the tagger, parser and
+# lemmatizer would double the time.  The few fragments that need POS are tagged by `tag()`.
 FR_PIPES = ("ner",)
-EN_PIPES = ("tok2vec", "tagger", "attribute_ruler", "ner")
+EN_PIPES = ("ner",)
+EN_TAGGER_PIPES = ("tok2vec", "tagger", "attribute_ruler")
 BATCH_SIZE = 256
 PARALLEL_FROM = 1500  # segments; below this a second process costs more than it saves
 
@@ -53,6 +54,14 @@ def parse(segments: Sequence[Segment], n_process: int | None = None) -> Parsed:
     return parsed
 
 
+@lru_cache(maxsize=50_000)
+def tag(text: str) -> tuple[str, ...]:
+    """Universal POS tags of an English text (used on short fragments only)."""
+    nlp = spacy_model(SPACY_EN, EN_TAGGER_PIPES)
+    return tuple(tok.pos_ for tok in nlp(text))
+
+
+@lru_cache(maxsize=500_000)
 def fold(text: str) -> str:
     """Lowercase without accents: 'Sergueï' -> 'sergue\u0069'."""
     decomposed = unicodedata.normalize("NFKD", text.lower())
@@ -82,6 +91,19 @@ def make_span(seg: Segment, flagger: str, category: str, severity: Severity, sta
                      confidence=round(float(confidence), 3))
 
 
-def cosine_rows(a: Any, b: Any) -> Any:
-    """Cosine similarity matrix of two sets of (unit) USE vectors."""
-    return a @ b.T
+_vectors: dict[str, Any] = {}
+MAX_CACHED_VECTORS = 400_000  # ~0.8 GB of float32 512-d vectors at most
+
+
+def embed(texts: Sequence[str]) -> dict[str, Any]:
+    """USE vectors (unit length) of texts, each encoded once per process: the names and coverage
+    flaggers, and every system of a run, share the words and n-grams they look up."""
+    from ..models import use_encoder
+
+    missing = sorted({t for t in texts if t not in _vectors})
+    if missing:
+        if len(_vectors) + len(missing) > MAX_CACHED_VECTORS:
+            _vectors.clear()
+        for text, vec in zip(missing, use_encoder().encode(missing)):
+            _vectors[text] = vec
+    return {t: _vectors[t] for t in texts}

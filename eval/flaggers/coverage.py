@@ -19,10 +19,9 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..models import use_encoder
 from ..types import ErrorSpan, Segment
 from .base import Flagger
-from .common import make_span, parse, zipf
+from .common import embed, fold, make_span, parse
 
 CONTENT_POS = {"NOUN", "ADJ", "ADV", "VERB", "PROPN"}
 WORD_SIM = 0.5  # below this, a word has no translation among the source words
@@ -30,6 +29,10 @@ LOO_GAIN = 0.005  # deleting the word must bring the output this much closer to 
 MIN_RATIO, MAX_RATIO = 0.35, 2.5
 STOP = {"be", "have", "do", "not", "also", "so", "then", "just", "even", "there", "here", "very", "now",
         "well", "still", "however", "thus", "therefore", "only", "all", "as", "more", "most", "much", "such"}
+FR_STOP = {"le", "la", "les", "l", "de", "du", "des", "d", "un", "une", "et", "ou", "à", "au", "aux", "en", "y",
+           "que", "qui", "qu", "ne", "n", "pas", "se", "s", "ce", "c", "il", "elle", "ils", "elles", "on", "je",
+           "j", "nous", "vous", "sa", "son", "ses", "leur", "leurs", "a", "est", "sont", "été", "être", "avoir",
+           "dans", "par", "pour", "sur", "avec", "cette", "ces", "cet", "mais", "plus", "m", "t", "lui", "dont"}
 SRC_TOKEN = re.compile(r"[^\W_]+(?:[-][^\W_]+)*", re.UNICODE)
 
 
@@ -71,26 +74,25 @@ class CoverageFlagger(Flagger):
 
     def _aligned(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
         parsed = parse(segments)
-        encoder = use_encoder()
         cache: dict[str, Any] = {}
 
         def vectors(texts: list[str]) -> list[Any]:
-            missing = sorted({t for t in texts if t not in cache})
-            if missing:
-                for text, vec in zip(missing, encoder.encode(missing)):
-                    cache[text] = vec
-            return [cache[t] for t in texts]
+            found = embed(texts)
+            cache.update(found)
+            return [found[t] for t in texts]
 
-        # 1. every word of every segment, embedded once
+        # 1. content words; an output word spelled like a source word (a cognate or a name:
+        #    'introduction', 'Galaxy') is aligned without the encoder.
         plans = []
         for seg, hdoc in zip(segments, parsed.hyp):
-            src_words = [m.group() for m in SRC_TOKEN.finditer(seg.src)]
-            hyp_content = [tok for tok in hdoc if tok.pos_ in CONTENT_POS and tok.is_alpha
-                           and tok.lower_ not in STOP and len(tok.text) > 1]
+            src_words = [m.group() for m in SRC_TOKEN.finditer(seg.src) if m.group().lower() not in FR_STOP]
+            prefixes = {fold(w)[:5] for w in src_words if len(w) >= 4} | {fold(w) for w in src_words}
+            hyp_content = [tok for tok in hdoc if tok.is_alpha and not tok.is_stop and tok.lower_ not in STOP
+                           and len(tok.text) > 1 and fold(tok.text)[:5] not in prefixes and fold(tok.text) not in prefixes]
             plans.append((seg, src_words, hyp_content))
-        all_words = {w.lower() for _, src, _ in plans for w in src}
-        all_words |= {t.lower_ for _, _, hc in plans for t in hc}
-        vectors(sorted(all_words))
+        needed = {t.lower_ for _, _, hc in plans for t in hc}
+        needed |= {w.lower() for _, src, hc in plans if hc for w in src}
+        vectors(sorted(needed))
 
         # 2. candidates: output words with no close source word
         loo_texts: list[str] = []

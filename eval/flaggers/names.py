@@ -21,13 +21,13 @@ from __future__ import annotations
 
 import difflib
 import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-from ..models import use_encoder
 from ..types import ErrorSpan, Segment
 from .base import Flagger
-from .common import fold, make_span, parse, zipf
+from .common import embed, fold, make_span, parse, zipf
 
 CATEGORY = "accuracy/named-entity"
 USE_THRESHOLD = 0.75
@@ -76,6 +76,7 @@ TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 SENT_START_RE = re.compile(r"(^|[.!?:;«»\"“”(\[—–-]\s*)$")
 
 
+@lru_cache(maxsize=200_000)
 def skeleton(word: str) -> str:
     """A transliteration-tolerant key: folded consonants with French/English spellings merged."""
     text = fold(word)
@@ -150,7 +151,7 @@ class NamesFlagger(Flagger):
             self._match(hyp_names, seg.src, other_names=src_names, lang_other="fr")
             for name, other_text in [(n, seg.hyp) for n in src_names] + [(n, seg.src) for n in hyp_names]:
                 if name.status == "none" and name.translatable:
-                    name.use_text = _ngrams(other_text, len(name.tokens) + 1)
+                    name.use_text = _ngrams(other_text, len(name.tokens))
                     queries.update(name.use_text)
                     queries.add(name.text)
             per_seg.append((src_names, hyp_names))
@@ -342,14 +343,14 @@ def _widen(text: str, start: int, end: int, names: list[Name]) -> tuple[int, int
     return start, end
 
 
-def _ngrams(text: str, max_n: int) -> list[str]:
+def _ngrams(text: str, size: int) -> list[str]:
+    """The other side's word n-grams of about the name's length (a translation adds or drops one)."""
     toks = [m.group() for m in TOKEN_RE.finditer(text)]
     out = []
-    for n in range(1, max(1, max_n) + 1):
+    for n in range(max(1, size - 1), size + 2):
         out.extend(" ".join(toks[i:i + n]) for i in range(len(toks) - n + 1))
     return out
 
 
 def _encode(texts: list[str]) -> dict[str, Any]:
-    vectors = use_encoder().encode(texts)
-    return dict(zip(texts, vectors))
+    return embed(texts)
