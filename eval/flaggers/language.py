@@ -86,14 +86,24 @@ class UntranslatedFlagger(Flagger):
         # Names of the source: capitalized words not at the start of a sentence.
         src_names = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src) if m.group()[:1].isupper()
                      and m.start() > 0 and not re.search(r"[.!?:«\"]\s*$", seg.src[:m.start()])}
-        french = []
+        french: list[tuple[int, int, str]] = []
+        short: list[int] = []
         for i, (start, end, word) in enumerate(words):
             if fold(word) in src_names and word[:1].isupper():
                 continue  # a name copied from the source
             if is_french_word(word):
                 french.append((start, end, word))
-            elif word.lower() in FR_SHORT and fold(word) in src_words and _near_french(words, i, src_words):
-                french.append((start, end, word))
+            elif word.lower() in FR_SHORT and word.islower() and fold(word) in src_words:
+                short.append(i)
+        # A short French word counts next to a French word or another short one ('il y a');
+        # not inside a name ('Rue des Francs Bourgeois').
+        flagged = {words.index(item) for item in french}
+        for i in short:
+            neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(words)]
+            if any(j in flagged or (j in short and words[j][2].lower() not in {"on", "en", "a", "ou"})
+                   for j in neighbours) and not any(words[j][2][:1].isupper() for j in neighbours):
+                french.append(words[i])
+        french.sort()
         english_share = sum(zipf(EN_CLITIC.sub("", w.lower()), "en") >= 2.5 for _, _, w in words) / len(words)
         if len(words) >= 4 and english_share < 0.6 and len(french) < 0.5 * len(words):
             lang, confidence = self._language(hyp)
@@ -123,17 +133,6 @@ class UntranslatedFlagger(Flagger):
         if top.value < 0.7:
             return None, top.value
         return top.language.name, top.value
-
-
-def _near_french(words: list[tuple[int, int, str]], i: int, src_words: set[str]) -> bool:
-    """A short French word of the source counts when a neighbour is French too ('il y a', 'de la')."""
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(words):
-            other = words[j][2]
-            if is_french_word(other) or (other.lower() in FR_SHORT and other.lower() not in {"on", "en", "a", "ou"}
-                                         and fold(other) in src_words):
-                return True
-    return False
 
 
 def _runs(text: str, french: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:

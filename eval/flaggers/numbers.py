@@ -146,7 +146,10 @@ def english_values(text: str) -> list[Value]:
 
 
 def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    if abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)):
+        return True
+    # "les années 70" -> "the 1970s"
+    return a in (10, 20, 30, 40, 50, 60, 70, 80, 90) and b in (1900 + a, 2000 + a)
 
 
 def _describe(value: Value) -> str:
