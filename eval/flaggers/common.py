@@ -84,6 +84,11 @@ def words(text: str) -> list[tuple[int, int, str]]:
     return [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(text)]
 
 
+def is_empty(text: str) -> bool:
+    """No letter or digit: the coverage flagger reports it once (other/empty); the others skip it."""
+    return re.search(r"[^\W_]", text) is None
+
+
 def make_span(seg: Segment, flagger: str, category: str, severity: Severity, start: int, end: int,
               message: str, confidence: float, on_source: bool = False) -> ErrorSpan:
     return ErrorSpan(seg_idx=seg.idx, flagger=flagger, category=category, severity=severity,

@@ -26,6 +26,8 @@ from .common import embed, fold, make_span, parse
 CONTENT_POS = {"NOUN", "ADJ", "ADV", "VERB", "PROPN"}
 WORD_SIM = 0.6  # below this, a word has no translation among the other side's words
 LOO_GAIN = 0.01  # deleting the word must bring the two sides this much closer
+OMIT_GAIN = 0.03  # the same test from the source side, for omissions (noisier: a stricter bar)
+OMIT_PAIR = 0.4
 PAIR_SIM = 0.5  # an orphan this close to an orphan of the other side is a paraphrase, not an addition
 # Set on DEMETR fr-en dev additions against its good translations and 400 WMT13 references:
 # detection 62%, good items with an addition flag 8% (DEMETR) and 16% (WMT13 references).
@@ -45,10 +47,13 @@ class CoverageFlagger(Flagger):
     name = "coverage"
     needs_source = True
 
-    def __init__(self, word_sim: float = WORD_SIM, loo_gain: float = LOO_GAIN, pair_sim: float = PAIR_SIM) -> None:
+    def __init__(self, word_sim: float = WORD_SIM, loo_gain: float = LOO_GAIN, pair_sim: float = PAIR_SIM,
+                 omit_gain: float = OMIT_GAIN) -> None:
         self.word_sim = word_sim
         self.loo_gain = loo_gain
         self.pair_sim = pair_sim
+        self.omit_gain = omit_gain
+        self.debug_omissions: list[tuple[int, str, float, float, float]] = []
         self.debug: list[tuple[int, str, float, float]] = []  # (seg, word, best sim, gain) for calibration
 
     def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
@@ -150,7 +155,8 @@ class CoverageFlagger(Flagger):
         for seg, word, start, best, partner, without in omissions:
             src_vec, hyp_vec, wo_vec = cache[seg.src], cache[seg.hyp], cache[without]
             gain = float(hyp_vec @ wo_vec - hyp_vec @ src_vec)
-            if gain > self.loo_gain and partner < self.pair_sim:
+            self.debug_omissions.append((seg.idx, word, best, gain, partner))
+            if gain > self.omit_gain and partner < OMIT_PAIR:
                 confidence = min(0.9, 0.4 + 20 * gain + (self.word_sim - best))
                 spans.append(make_span(seg, self.name, "accuracy/omission", "minor", start, start + len(word),
                                        f"source word '{word}' is not rendered (closest output word {best:.2f}; "

@@ -20,7 +20,7 @@ from typing import Sequence
 from ..models import english_lm
 from ..types import ErrorSpan, Segment
 from .base import Flagger
-from .common import make_span, tag
+from .common import is_empty, make_span, tag
 
 # A sentence end: ., ! or ? (and any closing quotes), then space.  Abbreviations are filtered below.
 SENT_END = re.compile(r"[.!?][\"”»’']*\s+")
@@ -85,6 +85,8 @@ class FluencyFlagger(Flagger):
     def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
         spans: list[ErrorSpan] = []
         for seg in segments:
+            if is_empty(seg.hyp):
+                continue
             spans.extend(self._broken(seg))
             spans.extend(self._repetition(seg))
             spans.extend(self._word_order(seg))

@@ -89,8 +89,8 @@ class UntranslatedFlagger(Flagger):
         french: list[tuple[int, int, str]] = []
         short: list[int] = []
         for i, (start, end, word) in enumerate(words):
-            if fold(word) in src_names and word[:1].isupper():
-                continue  # a name copied from the source
+            if word[:1].isupper() and (fold(word) in src_names or ("-" in word and word in seg.src)):
+                continue  # a name copied from the source ('Météo-France')
             if is_french_word(word):
                 french.append((start, end, word))
             elif word.lower() in FR_SHORT and word.islower() and fold(word) in src_words:

@@ -4,7 +4,7 @@ the output must come from the source.
 Source names: spaCy `fr_core_news_sm` entities, plus capitalized words inside a French sentence
 (French capitalizes little else, so these are names the NER missed, e.g. 'Apple™').  Output
 names: `en_core_web_sm` entities and capitalized rare words.  A name counts as rendered when one
-of its words matches an output word (accents and case folded), the same consonant skeleton
+of its words matches an output word (accents and case folded), the same transliteration key
 (transliteration: Sergueï Riabkov ↔ Sergei Ryabkov, Khrouchtchev ↔ Khrushchev), an exonym from
 the table below (Genève ↔ Geneva, Otan ↔ NATO), the same acronym letters (CEDH ↔ ECHR), or, for a
 name made of translatable words (Union soviétique, Maison Blanche), a close multilingual USE
@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
-from .common import embed, fold, make_span, parse, zipf
+from .common import embed, fold, is_empty, make_span, parse, zipf
 
 CATEGORY = "accuracy/named-entity"
 USE_THRESHOLD = 0.75
@@ -78,14 +78,16 @@ SENT_START_RE = re.compile(r"(^|[.!?:;«»\"“”(\[—–-]\s*)$")
 
 @lru_cache(maxsize=200_000)
 def skeleton(word: str) -> str:
-    """A transliteration-tolerant key: folded consonants with French/English spellings merged."""
+    """A transliteration key: folded, with French and English spellings of the same sounds merged
+    (Sergueï/Sergei, Riabkov/Ryabkov, Khrouchtchev/Khrushchev, Poutine/Putin); vowels stay, so a
+    misspelling (Lagarde/Lagardo) keeps a different key."""
     text = fold(word)
     for old, new in (("tch", "ch"), ("sch", "sh"), ("zh", "j"), ("ch", "sh"), ("kh", "h"), ("ph", "f"),
-                     ("gue", "ge"), ("gui", "gi"), ("qu", "k"), ("ck", "k"), ("c", "k"), ("q", "k"),
-                     ("x", "ks"), ("z", "s"), ("w", "v"), ("ou", "u")):
+                     ("gue", "ge"), ("qu", "k"), ("ck", "k"), ("c", "k"), ("q", "k"),
+                     ("x", "ks"), ("z", "s"), ("w", "v"), ("ou", "u"), ("y", "i"), ("'", ""), ("-", ""), (" ", "")):
         text = text.replace(old, new)
-    text = re.sub(r"[aeiouyh'\- ]", "", text)
-    return re.sub(r"(.)\1+", r"\1", text)
+    text = re.sub(r"(.)\1+", r"\1", text)
+    return text[:-1] if len(text) > 3 and text[-1] in "ae" else text  # Guyane/Guiana, Rome/Roma
 
 
 def acronym_letters(word: str) -> str | None:
@@ -145,6 +147,9 @@ class NamesFlagger(Flagger):
         per_seg = []
         queries: set[str] = set()
         for seg, sdoc, hdoc in zip(segments, parsed.src, parsed.hyp):
+            if is_empty(seg.hyp):
+                per_seg.append(([], []))
+                continue
             src_names = self._source_names(sdoc)
             hyp_names = self._output_names(hdoc)
             self._match(src_names, seg.hyp, other_names=hyp_names, lang_other="en")
@@ -179,7 +184,7 @@ class NamesFlagger(Flagger):
             covered.update(range(ent.start, ent.end))
             toks = _tokens(ent.text, ent.start_char, FR_FUNCTION)
             if toks:
-                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True))
+                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True, label=ent.label_))
         for start, end in _capitalized_runs(doc, covered, FR_FUNCTION):
             toks = _tokens(doc.text[start:end], start, FR_FUNCTION)
             if toks:
@@ -255,8 +260,11 @@ class NamesFlagger(Flagger):
                                        f"source name '{name.text}' rendered as '{seg.hyp[start:end]}'", 0.8))
                 flagged_hyp.update(range(start, end))
             elif name.status == "none":
-                confidence = 0.6 if name.translatable else 0.85
-                severity = "minor" if name.translatable else "major"
+                # A person or place the NER is sure of must be rendered, even when its French
+                # spelling is a common word (Genève); other translatable names may be paraphrased.
+                sure = name.label in ("PER", "LOC") and len(name.tokens) == 1
+                confidence = 0.6 if name.translatable and not sure else 0.85
+                severity = "minor" if name.translatable and not sure else "major"
                 replacement = next((n for n in invented if n.start not in flagged_hyp), None)
                 if replacement is not None:
                     flagged_hyp.update(range(replacement.start, replacement.end))
@@ -312,7 +320,8 @@ for _fr, _ens in EXONYMS.items():
 def _near_miss(name: Name, statuses: list[str], other_words: list[tuple[int, int, str]]) -> tuple[int, int, str] | None:
     for tok, status in zip(name.tokens, statuses):
         # Only a rare word (a real name) can be misspelled; ordinary words are translated.
-        if status != "none" or len(tok[2]) < 4 or max(zipf(tok[2].lower(), "fr"), zipf(tok[2].lower(), "en")) >= 3.0:
+        common_word = max(zipf(tok[2].lower(), "fr"), zipf(tok[2].lower(), "en")) >= 3.0
+        if status != "none" or len(tok[2]) < 4 or (common_word and name.label not in ("PER", "PERSON")):
             continue
         best, best_word = 0.0, None
         for word in other_words:
