@@ -219,13 +219,19 @@ class NamesFlagger(Flagger):
         other_fold = " " + " ".join(fold(m.group()) for m in TOKEN_RE.finditer(other)) + " "
         other_words = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(other)]
         folded = {fold(w[2]) for w in other_words}
+        # A name spelled like an ordinary word of the other language must be capitalized there too
+        # ('Pharmaceutical Benefits Scheme' is not rendered by 'pharmaceutical companies').
+        capitalized = {fold(w[2]) for w in other_words if w[2][:1].isupper()}
+        cap_skeletons = {skeleton(w[2]) for w in other_words if w[2][:1].isupper()}
         skeletons = {skeleton(w[2]) for w in other_words if len(skeleton(w[2])) >= 2}
         acronyms = {a for w in other_words if (a := acronym_letters(w[2]))}
         for name in names:
             statuses = []
             for tok in name.tokens:
                 word = tok[2]
-                if fold(word) in folded or (len(skeleton(word)) >= 2 and skeleton(word) in skeletons):
+                ordinary = word[:1].isupper() and zipf(word.lower(), lang_other) >= 3.0
+                if fold(word) in (capitalized if ordinary else folded) or (
+                        len(skeleton(word)) >= 2 and skeleton(word) in (cap_skeletons if ordinary else skeletons)):
                     statuses.append("exact")
                 elif (a := acronym_letters(word)) and a in acronyms:
                     statuses.append("exact")
