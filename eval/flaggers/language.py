@@ -79,7 +79,12 @@ class UntranslatedFlagger(Flagger):
         if not words:
             return []
         src_fold = fold(seg.src)
-        if len(words) >= 3 and difflib.SequenceMatcher(None, fold(hyp), src_fold, autojunk=False).ratio() >= 0.9:
+        hyp_set = {fold(w) for _, _, w in words}
+        src_set = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src)}
+        overlap = len(hyp_set & src_set) / max(1, len(hyp_set | src_set))
+        # difflib is quadratic: only outputs sharing most of their words with the source get it
+        if len(words) >= 3 and overlap >= 0.6 and \
+                difflib.SequenceMatcher(None, fold(hyp), src_fold, autojunk=False).ratio() >= 0.9:
             return [make_span(seg, self.name, CATEGORY, "critical", 0, len(hyp),
                               "the output is a copy of the French source", 0.95)]
         src_words = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src)}
