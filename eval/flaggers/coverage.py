@@ -125,6 +125,8 @@ class CoverageFlagger(Flagger):
                 if word[:1].isupper() or not word.isalpha():
                     continue  # names and numbers have their own flaggers
                 partner = max((float(sims[k, j]) for k in hyp_orphan), default=0.0)
+                if partner >= OMIT_PAIR:
+                    continue  # paired with an output orphan: a paraphrase (no deletion test needed)
                 start = src_starts[seg.idx][j]
                 without = (seg.src[:start] + seg.src[start + len(word):]).replace("  ", " ")
                 omissions.append((seg, word, start, float(sims[:, j].max()), partner, without))
@@ -136,6 +138,8 @@ class CoverageFlagger(Flagger):
                 if best < self.word_sim and fold(tok.text)[:5] not in ref_prefixes:
                     # its best partner among the source orphans: a paraphrase pairs them up
                     partner = max((float(sims[k, j]) for j in src_orphan), default=0.0)
+                    if partner >= self.pair_sim:
+                        continue
                     without = (seg.hyp[:tok.idx] + seg.hyp[tok.idx + len(tok.text):]).replace("  ", " ")
                     candidates.append((seg, tok, best, partner, without))
                     loo_texts.extend([seg.src, seg.hyp, without])
