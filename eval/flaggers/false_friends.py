@@ -36,19 +36,16 @@ FALSE_FRIENDS = (
     FalseFriend(("librairie",), ("librar",), "bookshop", 0.85),
     FalseFriend(("deception", "decu"), ("decepti", "deceiv"), "disappointment / disappointed", 0.85),
     FalseFriend(("pretend",), ("pretend",), "claims", 0.7),
-    FalseFriend(("assist",), ("assist",), "attends, witnesses", 0.5),
     FalseFriend(("sensible",), ("sensible",), "sensitive", 0.75),
     FalseFriend(("achev",), ("achiev",), "finish, complete", 0.8),
     FalseFriend(("sympathique",), ("sympathetic",), "nice, friendly", 0.75),
     FalseFriend(("preservatif",), ("preservative",), "condom", 0.9),
     FalseFriend(("location",), ("location",), "rental", 0.6, ("geographique",)),
     FalseFriend(("journee",), ("journey",), "day", 0.85),
-    FalseFriend(("monnaie",), ("money",), "currency, change", 0.5),
-    FalseFriend(("demande", "demander"), ("demand",), "request, ask", 0.45),
-    FalseFriend(("controle",), ("control",), "check, inspection", 0.4),
     FalseFriend(("formation",), ("formation",), "training", 0.6),
-    FalseFriend(("agenda",), ("agenda",), "diary", 0.3),
 )
+# Left out: pairs whose look-alike is as often right as wrong (demande/demand, contrôle/control,
+# assister/assist, monnaie/money): on WMT13 they flagged mostly correct output.
 WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 
 
