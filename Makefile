@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 # torch is pinned: on this platform the pinned CPU wheel lies on disk; an unpinned torch pulls a CUDA build.
 TORCH  ?= torch==2.13.0
 
-.PHONY: setup demo test bench clean
+.PHONY: setup browser demo test bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +18,11 @@ setup: $(BIN)/python
 demo: setup
 	$(BIN)/relecture run -c configs/demo.yaml
 
-test: setup
+# Debian's chromium for the report.html browser tests (skips itself when already there).
+browser:
+	bash scripts/install-browser.sh
+
+test: setup browser
 	$(BIN)/python -m pytest -q
 
 clean:

@@ -1,4 +1,4 @@
-"""The `relecture` command: subcommands score, run, flag, ls; main(argv) -> exit code.
+"""The `relecture` command: subcommands score, run, flag, compare, ls; main(argv) -> exit code.
 
 Exit codes (README): 0 success / gates passed · 1 a gate failed · 2 usage or config error ·
 3 input data error · 4 unexpected internal error (a bug; `--debug` shows the traceback).
@@ -55,6 +55,22 @@ def build_parser() -> argparse.ArgumentParser:
     flag.add_argument("--format", choices=["text", "jsonl"], default="text")
     flag.add_argument("--no-language-check", action="store_true")
 
+    cmp = sub.add_parser("compare", help="compare candidate(s) with a baseline: deltas, CIs, p-values, gates (exit 1 on a failed gate)")
+    cmp.add_argument("baseline", help="run folder, results.json or raw output (RUN#SYSTEM picks one system of a run)")
+    cmp.add_argument("candidates", nargs="*", help="run folders, results.json or raw outputs (default: the baseline run's other systems)")
+    cmp.add_argument("-c", "--config", help="run config: its gates, and its test set and metrics to score raw outputs")
+    cmp.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (dotted keys)")
+    cmp.add_argument("-o", "--output", help="folder for compare.md, junit.xml, compare.html, compare.json (default: runs/compare/<timestamp>)")
+    cmp.add_argument("--junit", help="write junit.xml here instead")
+    cmp.add_argument("--markdown", help="write compare.md here instead")
+    cmp.add_argument("--resamples", type=int, default=1000, help="paired bootstrap resamples (default 1000)")
+    cmp.add_argument("--trials", type=int, default=10000, help="approximate randomization trials (default 10000)")
+    cmp.add_argument("--seed", type=int, default=12345, help="random seed (default 12345, as sacrebleu)")
+    cmp.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
+    cmp.add_argument("--annotations", choices=["auto", "always", "never"], default="auto",
+                     help="GitHub workflow annotations (auto: when GITHUB_ACTIONS=true)")
+    cmp.add_argument("--quiet", action="store_true", help="print only the output folder")
+
     ls = sub.add_parser("ls", help="list metrics, flaggers or report formats")
     ls.add_argument("what", choices=["metrics", "flaggers", "formats"])
     return parser
@@ -80,7 +96,7 @@ def _adhoc_config(args: argparse.Namespace, metrics: list[str], flaggers: list[s
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .runner import build, load_inputs, score_systems
+    from .runner import build, load_inputs, progress_bar, score_systems
 
     config = _adhoc_config(args, args.metrics, [])
     testset, systems, _, warnings = load_inputs(config)
@@ -89,7 +105,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     metrics = [build("metric", item) for item in config.metrics]
     if not testset.refs and any(m.needs_reference for m in metrics):
         raise UsageError(f"metrics {', '.join(m.name for m in metrics if m.needs_reference)} need --ref")
-    results = score_systems(metrics, testset, systems, config.workers)
+    with progress_bar(True, len(testset) * len(systems) * len(metrics), "scoring") as advance:
+        results = score_systems(metrics, testset, systems, config.workers, advance)
     if args.format == "json":
         per_system = {name: {"metrics": {m: r.to_dict(args.segments) for m, r in res.items()}} for name, res in results.items()}
         out = next(iter(per_system.values())) if len(per_system) == 1 else {"systems": per_system}
@@ -123,6 +140,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
         print_report(report, console)
+        for gate in report.gates:
+            mark = "[green]PASS[/]" if gate["passed"] else "[red]FAIL[/]"
+            console.print(f"{mark} {gate['candidate']}: {gate['gate']} — {gate['reason']}", highlight=False)
     print(folder)
     return 1 if any(not gate.get("passed", True) for gate in report.gates) else 0
 
@@ -152,6 +172,29 @@ def cmd_flag(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from .compare import CompareSettings, default_output_dir, print_summary, run_compare, write_outputs
+    from .report.compare_md import render_compare_markdown
+    from .report.github import emit
+
+    settings = CompareSettings(args.resamples, args.trials, args.seed, args.confidence)
+    folder = Path(args.output) if args.output else default_output_dir()
+    comparison = run_compare(args.baseline, args.candidates, args.config, args.set, settings, scored_dir=folder / "scored")
+    write_outputs(comparison, folder, Path(args.junit) if args.junit else None, Path(args.markdown) if args.markdown else None)
+    force = {"always": True, "never": False}.get(args.annotations)
+    emit(comparison, render_compare_markdown(comparison), sys.stdout, force_annotations=force)
+    if not args.quiet:
+        for note in comparison.notes:
+            print(f"relecture: {note}", file=sys.stderr)
+        for warning in comparison.warnings:
+            Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+        print_summary(comparison, Console())
+    print(folder)
+    return 0 if comparison.passed else 1
+
+
 def cmd_ls(args: argparse.Namespace) -> int:
     from . import registry
 
@@ -167,7 +210,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "ls": cmd_ls}
+COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "compare": cmd_compare, "ls": cmd_ls}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,7 +39,7 @@ RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "systems": ((dict,), {}),
     "metrics": ((list, str), ["bleu", "chrf", "ter"]),
     "flaggers": ((list, str), []),
-    "reports": ((list, str), ["json", "jsonl", "md"]),
+    "reports": ((list, str), ["json", "jsonl", "md", "html"]),
     "output_dir": ((str,), "runs"),
     "check_language": ((bool,), True),
     "baseline": ((str,), None),          # system the others are compared against (compare/gates)
@@ -212,6 +212,9 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
                 raise ConfigError(f"{source}: unknown {kind} '{name}' in '{section}'{suggest(name, registry.KINDS[kind])}")
     if values["baseline"] and values["baseline"] not in values["systems"]:
         raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
+    from .gates import parse_gates, plugin_categories
+
+    parse_gates(values["gates"], plugin_categories())  # a malformed gate fails before any scoring
     if values["workers"] < 0:
         raise ConfigError(f"{source}: 'workers' must be 0 (all cores) or more")
     return values

@@ -27,6 +27,11 @@ METRICS: dict[str, Entry] = {
     "chrf": Entry("eval.metrics.lexical:CHRF", "sacrebleu chrF", needs_reference=True),
     "chrf++": Entry("eval.metrics.lexical:CHRFpp", "sacrebleu chrF++ (chrF with word bigrams)", needs_reference=True),
     "ter": Entry("eval.metrics.lexical:TER", "sacrebleu TER (lower is better)", needs_reference=True),
+    "sim-ref": Entry("eval.metrics.semantic:SimRef", "output-reference cosine, packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
+    "bertscore": Entry("eval.metrics.semantic:BERTScore", "BERTScore F1 (P, R in extra), packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
+    "sim-src": Entry("eval.metrics.semantic:SimSrc", "output-source cross-lingual cosine, packaged multilingual USE (offline, no reference)", needs_source=True),
+    "learned": Entry("eval.metrics.learned:Learned", "the project's FR->EN metric trained on WMT12/13 judgments (reference-free fallback)", needs_source=True, gpu="optional"),
+    "comet": Entry("eval.metrics.comet:COMET", "COMET / CometKiwi / XCOMET checkpoint (model: hub id or local path)", needs_source=True, gpu="recommended", hub=True),
 }
 
 FLAGGERS: dict[str, Entry] = {
@@ -42,6 +47,8 @@ FORMATS: dict[str, Entry] = {
     "json": Entry("eval.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
     "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
     "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
+    "html": Entry("eval.report.html:write_html", "report.html: self-contained page: score table, plots, segment explorer, comparison"),
+    "junit": Entry("eval.report.junit:write_report_junit", "junit.xml: one test case per gate (gates: in the config)"),
 }
 
 KINDS = {"metric": METRICS, "flagger": FLAGGERS, "format": FORMATS}

@@ -48,8 +48,11 @@ def build(kind: str, item: str | dict[str, Any]) -> Any:
 
 
 def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
-    """The one place a metric is asked for scores (a score cache can wrap it)."""
-    return metric.score(segments, progress)
+    """The one place a metric is asked for scores: model-based metrics go through the
+    per-segment score cache (eval/cache.py; RELECTURE_CACHE=off disables it)."""
+    from .cache import score_for_run
+
+    return score_for_run(metric, segments, progress)
 
 
 def _score_job(metric: Metric, hyps: Sequence[str], testset: TestSet) -> MetricResult:
@@ -160,7 +163,12 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
         "output_hashes": {name: sha256_lines(hyps) for name, hyps in systems.items()},
         "config": config.resolved(),
     }
-    return Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
+    report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
+    if config.gates or config.baseline:
+        from .compare import judge_report  # comparisons with the baseline, gate outcomes
+
+        judge_report(report, config)
+    return report
 
 
 def progress_bar(enabled: bool, total: int, label: str) -> Any:

@@ -35,11 +35,16 @@ def _cell(text: str) -> str:
 
 
 def mark_spans(text: str, flags: list[ErrorSpan]) -> str:
-    """The text with each flagged span wrapped in **[...]** (later spans first, offsets stay valid)."""
+    """The text with each flagged stretch wrapped in **[...]**; overlapping spans merge into one."""
+    merged: list[list[int]] = []
+    for start, end in sorted((f.start, f.end) for f in flags if 0 <= f.start < f.end <= len(text)):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
     out = text
-    for flag in sorted(flags, key=lambda f: f.start, reverse=True):
-        if 0 <= flag.start <= flag.end <= len(out) and flag.end > flag.start:
-            out = f"{out[:flag.start]}**[{out[flag.start:flag.end]}]**{out[flag.end:]}"
+    for start, end in reversed(merged):  # later spans first, so earlier offsets stay valid
+        out = f"{out[:start]}**[{out[start:end]}]**{out[end:]}"
     return out
 
 
@@ -70,6 +75,10 @@ def render_markdown(report: Report) -> str:
     lines.append("")
     if any(r.flags for r in report.systems.values()):
         lines += _flags_section(report)
+    if report.gates or report.comparisons:
+        from .compare_md import report_sections
+
+        lines += report_sections(report.comparisons, report.gates)
     lines += ["## Signatures", ""]
     for m in metrics:
         sigs = sorted({r.metrics[m].signature for r in report.systems.values() if m in r.metrics})

@@ -178,3 +178,22 @@ def test_python_api(repo):
     report = evaluate(load_config(repo / "configs" / "demo.yaml", ["metrics=[bleu]"]))
     assert isinstance(report, Report)
     assert report.systems["sys-a"].metrics["bleu"].score > report.systems["sys-b"].metrics["bleu"].score
+
+
+def test_run_from_a_jsonl_table_with_its_own_outputs(capsys, write, tmp_path):
+    rows = zip(SRC_FR.splitlines(), HYP_EN.splitlines())
+    write("t.jsonl", "".join(json.dumps({"src": s, "hyp": h, "ref": h, "doc_id": "d"}) + "\n" for s, h in rows))
+    config = write("c.yaml", "name: t\ntestset: {path: t.jsonl, system: mine}\nmetrics: [chrf]\n")
+    code, out, _ = run_cli(capsys, "run", "-c", str(config), "-o", str(tmp_path / "out"), "--quiet")
+    assert code == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["systems"]["mine"]["metrics"]["chrf"]["score"] == pytest.approx(100.0)
+    assert json.loads((tmp_path / "out" / "segments.jsonl").read_text().splitlines()[0])["doc_id"] == "d"
+
+
+def test_run_with_a_missing_system_file_exit_3(capsys, write, tmp_path):
+    write("s.fr", SRC_FR)
+    config = write("c.yaml", "testset: {src: s.fr}\nsystems: {a: gone.en}\nmetrics: []\n")
+    code, _, err = run_cli(capsys, "run", "-c", str(config), "-o", str(tmp_path / "out"))
+    assert code == 3 and "gone.en: file not found" in err
+    assert not (tmp_path / "out").exists()

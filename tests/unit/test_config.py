@@ -46,7 +46,7 @@ def test_defaults_and_overrides(write):
     config = load_config(path, ["metrics=[chrf, ter]", "testset.limit=10", "name=x"])
     assert config.metrics == ["chrf", "ter"]
     assert config.testset["limit"] == 10
-    assert config.name == "x" and config.reports == ["json", "jsonl", "md"]
+    assert config.name == "x" and config.reports == ["json", "jsonl", "md", "html"]
 
 
 def test_metrics_with_arguments_and_comma_strings(write):
@@ -67,3 +67,16 @@ def test_paths_resolve_beside_the_config(write, tmp_path):
 def test_bad_override():
     with pytest.raises(ConfigError, match="expected key=value"):
         load_config(None, ["metrics"])
+
+
+def test_markdown_marks_overlapping_spans_once():
+    from eval.report.markdown import mark_spans
+    from eval.types import ErrorSpan
+
+    def span(start, end):
+        return ErrorSpan(0, "t", "accuracy/addition", "minor", start, end, False, "m")
+
+    text = "scoring twice today"
+    assert mark_spans(text, [span(8, 13), span(10, 13)]) == "scoring **[twice]** today"
+    assert mark_spans(text, [span(0, 7), span(14, 19)]) == "**[scoring]** twice **[today]**"
+    assert mark_spans(text, [span(5, 99)]) == text  # out of range: left alone

@@ -1,0 +1,235 @@
+"""Content-addressed per-segment score cache (SQLite): a rerun scores only what changed.
+
+Key: the metric's signature (model id, weights sha256, library versions, device, dtype and
+settings: anything that changes a score changes it) plus the sha256 of the segment's
+(src, hyp, refs).  A metric whose segment scores depend on the whole scored set (BERTScore with
+idf computed on the references) declares `corpus_dependent = True`, and its signature is then
+extended with the hash of every reference.
+
+`score_cached(metric, segments, cache)` looks every segment up, scores only the misses with
+`metric.score`, stores them, and rebuilds the full MetricResult:
+- seg_scores in segment order;
+- the corpus score from the per-segment statistics when the metric keeps them
+  (`metric.score_from_stats`: BLEU, chrF, TER), else the mean of segment scores for
+  metrics that declare `corpus_is_mean = True`; other metrics are not cached (scored directly);
+- `extra`: lists of segment ids under keys ending in `_ids` (e.g. `split_segments_ids`) are
+  stored as per-segment marks and rebuilt with their counts (`split_segments`); per-segment
+  values a result carries in its (unserialised) `segment_parts` attribute, e.g. BERTScore's
+  precision and recall, are stored per segment and their means rebuilt under the same keys;
+  other keys are constant for one signature and stored with it.
+
+The database is safe for several processes (WAL journal, one transaction per batch).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from .types import MetricResult, Segment
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scores (
+    sig TEXT NOT NULL,   -- sha256 of the signature
+    key TEXT NOT NULL,   -- sha256 of the segment content
+    value TEXT NOT NULL, -- JSON: {"score": f, "stats": [..] | null, "marks": [..]}
+    PRIMARY KEY (sig, key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS signatures (
+    sig TEXT PRIMARY KEY,
+    signature TEXT NOT NULL,
+    extra TEXT NOT NULL  -- JSON: the constant part of MetricResult.extra
+);
+"""
+
+
+OFF = ("0", "off", "no", "false", "none")
+
+
+def default_path() -> Path:
+    """RELECTURE_CACHE (a file path), else $XDG_CACHE_HOME/relecture/scores.sqlite3."""
+    if os.environ.get("RELECTURE_CACHE", "").lower() not in ("", *OFF):
+        return Path(os.environ["RELECTURE_CACHE"])
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "relecture" / "scores.sqlite3"
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def segment_key(segment: Segment) -> str:
+    """Hash of what a score depends on: source, output, references (not the index)."""
+    return sha256_text(json.dumps([segment.src, segment.hyp, list(segment.refs)], ensure_ascii=False))
+
+
+class ScoreCache:
+    """A per-segment score store keyed by (signature, segment content)."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else default_path()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.db = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA synchronous=NORMAL")
+        self.db.executescript(SCHEMA)
+        self.lock = threading.Lock()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "ScoreCache":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get_many(self, signature: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        sig = sha256_text(signature)
+        wanted = sorted(set(keys))
+        found: dict[str, dict[str, Any]] = {}
+        with self.lock:
+            for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
+                chunk = wanted[start:start + 500]
+                rows = self.db.execute(
+                    f"SELECT key, value FROM scores WHERE sig = ? AND key IN ({','.join('?' * len(chunk))})",
+                    [sig, *chunk],
+                )
+                found.update((key, json.loads(value)) for key, value in rows)
+        return found
+
+    def put_many(self, signature: str, entries: dict[str, dict[str, Any]], extra: dict[str, Any]) -> None:
+        sig = sha256_text(signature)
+        with self.lock, self.db:
+            self.db.execute("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?)",
+                            (sig, signature, json.dumps(extra, sort_keys=True)))
+            self.db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
+                                [(sig, key, json.dumps(value)) for key, value in entries.items()])
+
+    def signature_extra(self, signature: str) -> dict[str, Any] | None:
+        with self.lock:
+            row = self.db.execute("SELECT extra FROM signatures WHERE sig = ?", (sha256_text(signature),)).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def __len__(self) -> int:
+        with self.lock:
+            return int(self.db.execute("SELECT COUNT(*) FROM scores").fetchone()[0])
+
+
+_ACTIVE: dict[Path, ScoreCache] = {}
+
+
+def active_cache() -> ScoreCache | None:
+    """The process's cache for the runner: None when RELECTURE_CACHE is off (0, off, no)."""
+    if os.environ.get("RELECTURE_CACHE", "").lower() in OFF:
+        return None
+    path = default_path()
+    if path not in _ACTIVE:
+        _ACTIVE[path] = ScoreCache(path)
+    return _ACTIVE[path]
+
+
+def score_for_run(metric: Any, segments: Sequence[Segment], progress: Any = None) -> MetricResult:
+    """What the runner calls: model-based metrics go through the cache, lexical ones (pure
+    Python, faster to recompute than to look up) are scored directly."""
+    if getattr(metric, "pure_python", False):
+        return metric.score(segments, progress)
+    return score_cached(metric, segments, active_cache(), progress)
+
+
+def cacheable(metric: Any) -> bool:
+    return callable(getattr(metric, "score_from_stats", None)) or bool(getattr(metric, "corpus_is_mean", False))
+
+
+def cache_signature(metric: Any, segments: Sequence[Segment]) -> str:
+    for_segments = getattr(metric, "signature_for_segments", None)
+    signature = for_segments(segments) if callable(for_segments) else metric.signature()
+    if getattr(metric, "corpus_dependent", False):
+        refs = json.dumps([list(seg.refs) for seg in segments], ensure_ascii=False)
+        signature += f"|corpus:{sha256_text(refs)[:16]}"
+    return signature
+
+
+def score_cached(metric: Any, segments: Sequence[Segment], cache: ScoreCache | None,
+                 progress: Any = None) -> MetricResult:
+    """`metric.score(segments)`, with every segment already in `cache` taken from there."""
+    if cache is None or not cacheable(metric) or not segments:
+        return metric.score(segments, progress=progress)
+    signature = cache_signature(metric, segments)
+    keys = [segment_key(seg) for seg in segments]
+    hits = cache.get_many(signature, keys)
+    missing = [seg for seg, key in zip(segments, keys) if key not in hits]
+    constant_extra = cache.signature_extra(signature) if not missing else None
+    if missing or constant_extra is None:
+        todo = missing or list(segments)
+        if progress and len(todo) < len(segments):
+            progress(len(segments) - len(todo))  # cached segments count as done at once
+        fresh = metric.score(todo, progress=progress)
+        entries, constant_extra = entries_of(todo, fresh)
+        stored = {segment_key(seg): entry for seg, entry in zip(todo, entries)}
+        cache.put_many(signature, stored, constant_extra)
+        hits.update(stored)
+    elif progress:
+        progress(len(segments))
+    return assemble(metric, segments, [hits[key] for key in keys], constant_extra)
+
+
+def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Per-segment cache entries of a fresh result, and the constant part of its extra."""
+    if result.seg_scores is None or len(result.seg_scores) != len(segments):
+        raise ValueError(f"metric '{result.metric}' returned no per-segment scores: it cannot be cached")
+    marks: dict[int, list[str]] = {}
+    names = [key[: -len("_ids")] for key, value in result.extra.items()
+             if key.endswith("_ids") and isinstance(value, list)]
+    for name in names:
+        for idx in result.extra[f"{name}_ids"]:
+            marks.setdefault(idx, []).append(name)
+    parts: dict[str, list[float]] = dict(getattr(result, "segment_parts", None) or {})
+    derived = set(names) | {f"{name}_ids" for name in names} | set(parts)
+    constant: dict[str, Any] = {key: value for key, value in result.extra.items() if key not in derived}
+    constant["__signature__"] = result.signature
+    constant["__marks__"] = names
+    constant["__parts__"] = sorted(parts)
+    entries = [
+        {"score": result.seg_scores[i],
+         "stats": result.seg_stats[i] if result.seg_stats is not None else None,
+         "marks": marks.get(seg.idx, []),
+         **({"parts": {key: values[i] for key, values in parts.items()}} if parts else {})}
+        for i, seg in enumerate(segments)
+    ]
+    return entries, constant
+
+
+def assemble(metric: Any, segments: Sequence[Segment], entries: list[dict[str, Any]],
+             constant_extra: dict[str, Any]) -> MetricResult:
+    seg_scores = [float(e["score"]) for e in entries]
+    stats = [e["stats"] for e in entries]
+    has_stats = all(s is not None for s in stats)
+    extra = dict(constant_extra)
+    signature = extra.pop("__signature__")
+    names = extra.pop("__marks__", [])
+    part_names = extra.pop("__parts__", [])
+    if has_stats and callable(getattr(metric, "score_from_stats", None)):
+        score = float(metric.score_from_stats(stats))
+    else:
+        score = sum(seg_scores) / len(seg_scores)
+    for key in part_names:
+        values = [float(e["parts"][key]) for e in entries]
+        extra[key] = sum(values) / len(values)
+    for name in names:
+        ids = [seg.idx for seg, e in zip(segments, entries) if name in e["marks"]]
+        extra[name] = len(ids)
+        extra[f"{name}_ids"] = ids
+    return MetricResult(
+        metric=getattr(metric, "name", ""),
+        score=score,
+        signature=signature,
+        higher_is_better=bool(getattr(metric, "higher_is_better", True)),
+        seg_scores=seg_scores,
+        seg_stats=stats if has_stats else None,
+        extra=extra,
+    )

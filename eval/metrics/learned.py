@@ -1,0 +1,188 @@
+"""`learned`: the project's own French→English metric, a linear model over signals we already have.
+
+Features per segment (`FEATURES`): sentence chrF and BLEU, BERTScore P/R/F1 and output-reference
+cosine on MiniLM, output-reference and output-source cosine on the multilingual USE, output-source
+MiniLM cosine, length ratios, and the share of output words copied from the source.  Each is
+standardised with the training mean and deviation, and the score is `w · z`: a pairwise ranking
+model trained with a logistic loss on the WMT12/WMT13 human pairwise judgments by
+scripts/train_learned.py, which writes eval/metrics/learned_weights.json (weights, feature means
+and deviations, data sha256s, seed, script version) bit for bit from the same data.
+
+Two weight sets: `ref` (used when every segment has a reference) and `src` (reference-free, from
+the source-side features only).  `variant: auto` picks `ref` when references exist.  Higher is
+better; the scale is that of a logit (the difference of two outputs' scores is the log-odds
+that a person prefers the first).
+"""
+from __future__ import annotations
+
+import json
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Sequence
+
+from ..errors import UsageError
+from ..types import MetricResult, Segment
+from ..version import __version__
+from .base import Metric, Progress
+
+if TYPE_CHECKING:
+    import numpy as np
+
+WEIGHTS_PATH = Path(__file__).with_name("learned_weights.json")
+
+REF_FEATURES = ("chrf", "bleu", "bertscore_p", "bertscore_r", "bertscore_f", "sim_ref", "use_ref")
+SRC_FEATURES = ("sim_src", "minilm_src", "len_src", "abs_len_src", "copy_src")
+LEN_REF_FEATURES = ("len_ref", "abs_len_ref")
+FEATURES = REF_FEATURES + LEN_REF_FEATURES + SRC_FEATURES
+
+WORD = re.compile(r"\w+", re.UNICODE)
+
+
+def log_ratio(a: str, b: str) -> float:
+    """log of the word-count ratio, smoothed so empty texts stay finite."""
+    return math.log((len(WORD.findall(a)) + 1) / (len(WORD.findall(b)) + 1))
+
+
+def copy_rate(hyp: str, src: str) -> float:
+    """Share of the output's longer words found verbatim in the French source: untranslated
+    text scores high (names and numbers are copied too, hence a learned weight, not a rule)."""
+    words = [w.lower() for w in WORD.findall(hyp) if len(w) > 3 and not w.isdigit()]
+    if not words:
+        return 0.0
+    source = {w.lower() for w in WORD.findall(src)}
+    return sum(w in source for w in words) / len(words)
+
+
+def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Progress | None = None,
+                     device: str | None = None) -> dict[str, "np.ndarray"]:
+    """Every feature of `FEATURES` (the reference ones only when `with_refs`), one value per segment.
+
+    MiniLM runs in fp32 on any device: the weights were fitted on fp32 features."""
+    import numpy as np
+    import sacrebleu.metrics as sb
+
+    from ..encoders import get_token_encoder, get_use_encoder
+    from .semantic import BERTScore, pooled
+
+    n = len(segments)
+    feats: dict[str, Any] = {}
+    minilm = get_token_encoder(None, device, "fp32")
+    use = get_use_encoder()
+    hyp_use = use.encode([s.hyp for s in segments])
+    src_use = use.encode([s.src for s in segments])
+    feats["sim_src"] = np.einsum("ij,ij->i", hyp_use.astype(np.float64), src_use.astype(np.float64))
+    hyp_enc = minilm.encode([s.hyp for s in segments], progress)
+    src_enc = minilm.encode([s.src for s in segments])
+    feats["minilm_src"] = np.array([float(pooled(h) @ pooled(s)) for h, s in zip(hyp_enc, src_enc)])
+    feats["len_src"] = np.array([log_ratio(s.hyp, s.src) for s in segments])
+    feats["abs_len_src"] = np.abs(feats["len_src"])
+    feats["copy_src"] = np.array([copy_rate(s.hyp, s.src) for s in segments])
+    split = [h.split or s.split for h, s in zip(hyp_enc, src_enc)]
+    if with_refs:
+        # several references: each feature takes its best value over them (as BERTScore does)
+        nrefs = len(segments[0].refs)
+        chrf, bleu = sb.CHRF(), sb.BLEU(effective_order=True)
+        per_ref: list[dict[str, Any]] = []
+        for k in range(nrefs):
+            refs = [s.refs[k] for s in segments]
+            ref_segments = [Segment(s.idx, s.src, s.hyp, (s.refs[k],)) for s in segments]
+            prf, ref_split = BERTScore(device=device, dtype="fp32").prf(ref_segments)
+            ref_use = use.encode(refs)
+            ref_enc = minilm.encode(refs)
+            split = [a or b for a, b in zip(split, ref_split)]
+            per_ref.append({
+                "chrf": np.array([chrf.sentence_score(s.hyp, [r]).score / 100 for s, r in zip(segments, refs)]),
+                "bleu": np.array([bleu.sentence_score(s.hyp, [r]).score / 100 for s, r in zip(segments, refs)]),
+                "bertscore_p": np.array([p for p, _, _ in prf]),
+                "bertscore_r": np.array([r for _, r, _ in prf]),
+                "bertscore_f": np.array([f for _, _, f in prf]),
+                "sim_ref": np.array([float(pooled(h) @ pooled(r)) for h, r in zip(hyp_enc, ref_enc)]),
+                "use_ref": np.einsum("ij,ij->i", hyp_use.astype(np.float64), ref_use.astype(np.float64)),
+                "len_ref": np.array([log_ratio(s.hyp, r) for s, r in zip(segments, refs)]),
+            })
+        for name in REF_FEATURES:
+            feats[name] = np.max([d[name] for d in per_ref], axis=0)
+        # length: the reference whose length is closest
+        lens = np.array([d["len_ref"] for d in per_ref])
+        closest = np.argmin(np.abs(lens), axis=0)
+        feats["len_ref"] = lens[closest, np.arange(n)]
+        feats["abs_len_ref"] = np.abs(feats["len_ref"])
+    feats["_split"] = np.array(split, dtype=bool)
+    return feats
+
+
+@lru_cache(maxsize=None)
+def load_weights(path: str = str(WEIGHTS_PATH)) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def apply_model(model: dict[str, Any], feats: dict[str, "np.ndarray"]) -> "np.ndarray":
+    """`w · z` with z the features standardised by the training mean and deviation."""
+    import numpy as np
+
+    columns = np.stack([feats[name] for name in model["features"]], axis=1).astype(np.float64)
+    z = (columns - np.asarray(model["mean"])) / np.asarray(model["std"])
+    return z @ np.asarray(model["weights"], dtype=np.float64)
+
+
+class Learned(Metric):
+    """The project's learned FR→EN metric (reference-based, with a reference-free fallback)."""
+
+    name = "learned"
+    needs_source = True
+    corpus_is_mean = True  # eval/cache.py: the corpus score is the mean of segment scores
+
+    def __init__(self, variant: str = "auto", train: str | None = None, weights: str | None = None,
+                 device: str | None = None) -> None:
+        self.device = device
+        if variant not in ("auto", "ref", "src"):
+            raise UsageError(f"learned: variant must be auto, ref or src, not '{variant}'")
+        self.variant = variant
+        self.weights_path = weights or str(WEIGHTS_PATH)
+        data = load_weights(self.weights_path)
+        # `train` picks which fitted model: the shipped default is trained on both years
+        self.train = train or data["default"]
+        if self.train not in data["models"]:
+            raise UsageError(f"learned: no model trained on '{self.train}'; have {', '.join(data['models'])}")
+        self.data = data
+
+    def _model(self, variant: str) -> dict[str, Any]:
+        return self.data["models"][self.train][variant]
+
+    def signature_for(self, variant: str) -> str:
+        from ..encoders import USE_M3, token_encoder_signature
+
+        minilm = token_encoder_signature(None, self.device, "fp32").replace("sha256:", "minilm-sha256:")
+        return (f"{self.name}|variant:{variant}|train:{self.train}|weights:{self.data['sha256'][:16]}|"
+                f"use-sha256:{USE_M3.sha256[:16]}|{minilm}|relecture:{__version__}")
+
+    def resolved_variant(self, segments: Sequence[Segment]) -> str:
+        if self.variant != "auto":
+            return self.variant
+        return "ref" if segments and all(seg.refs for seg in segments) else "src"
+
+    def signature(self) -> str:
+        return self.signature_for("ref" if self.variant == "auto" else self.variant)
+
+    def signature_for_segments(self, segments: Sequence[Segment]) -> str:
+        """The signature scores of these segments will carry (the score cache keys on it)."""
+        return self.signature_for(self.resolved_variant(segments))
+
+    def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
+        variant = self.resolved_variant(segments)
+        if variant == "ref" and not all(seg.refs for seg in segments):
+            raise UsageError("metric 'learned' with variant 'ref' needs a reference (--ref or testset.refs)")
+        feats = compute_features(segments, with_refs=variant == "ref", progress=progress, device=self.device)
+        seg_scores = [float(x) for x in apply_model(self._model(variant), feats)]
+        ids = [seg.idx for seg, flag in zip(segments, feats["_split"]) if flag]
+        return MetricResult(
+            self.name,
+            float(sum(seg_scores) / len(seg_scores)) if seg_scores else 0.0,
+            self.signature_for(variant),
+            True,
+            seg_scores,
+            extra={"variant": variant, "split_segments": len(ids), "split_segments_ids": ids},
+        )
