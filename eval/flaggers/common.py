@@ -104,13 +104,15 @@ MAX_CACHED_VECTORS = 400_000  # ~0.8 GB of float32 512-d vectors at most
 def embed(texts: Sequence[str]) -> dict[str, Any]:
     """USE vectors (unit length) of texts, each encoded once per process: the names and coverage
     flaggers, and every system of a run, share the words and n-grams they look up."""
-    # The one USE instance of the process (eval/encoders.py, shared with the model-based metrics).
-    from ..encoders import get_use_encoder
+    # The shared, sha256-checked loader (eval/models.py, used by eval/encoders.py too), with one
+    # BLAS thread: the flaggers embed many tiny batches, and two threads on two busy cores made a
+    # WMT13 run of all flaggers 4.6x slower (288 s against 62 s).
+    from ..models import use_encoder
 
     missing = sorted({t for t in texts if t not in _vectors})
     if missing:
         if len(_vectors) + len(missing) > MAX_CACHED_VECTORS:
             _vectors.clear()
-        for text, vec in zip(missing, get_use_encoder().encode(missing)):
+        for text, vec in zip(missing, use_encoder(1).encode(missing)):
             _vectors[text] = vec
     return {t: _vectors[t] for t in texts}
