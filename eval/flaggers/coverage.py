@@ -23,7 +23,6 @@ from ..types import ErrorSpan, Segment
 from .base import Flagger
 from .common import embed, fold, make_span, parse
 
-CONTENT_POS = {"NOUN", "ADJ", "ADV", "VERB", "PROPN"}
 WORD_SIM = 0.6  # below this, a word has no translation among the other side's words
 LOO_GAIN = 0.01  # deleting the word must bring the two sides this much closer
 OMIT_GAIN = 0.03  # the same test from the source side, for omissions (noisier: a stricter bar)
@@ -116,7 +115,7 @@ class CoverageFlagger(Flagger):
             src_matrix = np.stack(vectors([w.lower() for w in src_words]))
             hyp_matrix = np.stack([cache[t.lower_] for t in hyp_content])
             sims = hyp_matrix @ src_matrix.T  # (hyp words, source words)
-            hyp_folds = {fold(t.text)[:5] for t in hdoc_words(seg.hyp)}
+            hyp_folds = {fold(m.group())[:5] for m in SRC_TOKEN.finditer(seg.hyp)}
             src_orphan = [j for j, w in enumerate(src_words) if len(w) > 2 and fold(w)[:5] not in hyp_folds
                           and float(sims[:, j].max()) < self.word_sim]
             hyp_orphan = [k for k in range(len(hyp_content)) if float(sims[k].max()) < self.word_sim]
@@ -169,9 +168,3 @@ class CoverageFlagger(Flagger):
                                        f"the source without it is closer to the output)", confidence, on_source=True))
         return spans
 
-
-def hdoc_words(text: str) -> list[Any]:
-    class _W:
-        def __init__(self, t: str) -> None:
-            self.text = t
-    return [_W(m.group()) for m in SRC_TOKEN.finditer(text)]
