@@ -125,7 +125,8 @@ def speed(args: argparse.Namespace) -> None:
     base = os.path.join(args.data, "wmt13-fr-en")
     with open(os.path.join(base, "src.fr"), encoding="utf-8") as handle:
         src = handle.read().splitlines()
-    with open(os.path.join(base, "systems", args.system), encoding="utf-8") as handle:
+    path = os.path.join(base, "ref.en") if args.system == "ref" else os.path.join(base, "systems", args.system)
+    with open(path, encoding="utf-8") as handle:
         hyp = handle.read().splitlines()
     segments = [Segment(idx=i, src=s, hyp=h) for i, (s, h) in enumerate(zip(src, hyp))]
     # Load every model first: the figure is throughput, not start-up.
@@ -140,6 +141,9 @@ def speed(args: argparse.Namespace) -> None:
           f"{len(segments) / elapsed:.0f} segments/s ({os.cpu_count()} cores; flaggers: "
           f"{', '.join(args.flaggers)})")
     print("flags:", dict(sorted(counts.items())))
+    serious = {f.seg_idx for f in flags if f.severity in ("major", "critical")}
+    print(f"segments with a major or critical flag: {len(serious)}/{len(segments)} "
+          f"= {100 * len(serious) / len(segments):.1f}%")
 
 
 def main() -> None:
@@ -147,7 +151,7 @@ def main() -> None:
     parser.add_argument("--data", default=SHARED)
     parser.add_argument("--ref", action="store_true", help="give the flaggers the human reference")
     parser.add_argument("--speed", action="store_true")
-    parser.add_argument("--system", default="online-B.en")
+    parser.add_argument("--system", default="online-B.en", help="a file of systems/, or 'ref' (the human reference)")
     parser.add_argument("--flaggers", nargs="*", default=list(DEFAULT_FLAGGERS))
     parser.add_argument("--show", help="print the misses of one perturbation type ('mt': good items' flags)")
     args = parser.parse_args()

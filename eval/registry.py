@@ -40,6 +40,7 @@ FLAGGERS: dict[str, Entry] = {
     "untranslated": Entry("eval.flaggers.language:UntranslatedFlagger", "French left in the output, copied source, third language", needs_source=True),
     "fluency": Entry("eval.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True),
     "coverage": Entry("eval.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
+    "false-friends": Entry("eval.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True),
 }
 
 FORMATS: dict[str, Entry] = {

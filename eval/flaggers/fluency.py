@@ -15,12 +15,12 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Sequence
 
 from ..models import english_lm
 from ..types import ErrorSpan, Segment
 from .base import Flagger
-from .common import make_span, parse
+from .common import is_empty, make_span, tag
 
 # A sentence end: ., ! or ? (and any closing quotes), then space.  Abbreviations are filtered below.
 SENT_END = re.compile(r"[.!?][\"”»’']*\s+")
@@ -83,15 +83,16 @@ class FluencyFlagger(Flagger):
     needs_source = True
 
     def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
-        parsed = parse(segments)
         spans: list[ErrorSpan] = []
-        for seg, hdoc in zip(segments, parsed.hyp):
-            spans.extend(self._broken(seg, hdoc))
+        for seg in segments:
+            if is_empty(seg.hyp):
+                continue
+            spans.extend(self._broken(seg))
             spans.extend(self._repetition(seg))
             spans.extend(self._word_order(seg))
         return spans
 
-    def _broken(self, seg: Segment, doc: Any) -> list[ErrorSpan]:
+    def _broken(self, seg: Segment) -> list[ErrorSpan]:
         hyp = seg.hyp
         starts = _sentence_starts(hyp, SENT_END)
         if not starts:
@@ -114,7 +115,7 @@ class FluencyFlagger(Flagger):
                 reason = "a stray apostrophe fragment"
             elif body[:1].isalpha() and body[:1].islower():
                 reason = "a sentence that continues after a full stop"
-            elif extra_split and 0 < len(words) <= 3 and not _has_verb(doc, start, end):
+            elif extra_split and 0 < len(words) <= 3 and not _has_verb(hyp[start:end]):
                 reason = "a verbless fragment the source does not have"
             if reason:
                 text = hyp[span_start:start + len(fragment)].strip()
@@ -161,5 +162,5 @@ class FluencyFlagger(Flagger):
                           f"{WORD_ORDER_GAIN})", min(0.95, 0.5 + (WORD_ORDER_GAIN - gain)))]
 
 
-def _has_verb(doc: Any, start: int, end: int) -> bool:
-    return any(tok.pos_ in ("VERB", "AUX") for tok in doc if start <= tok.idx < end)
+def _has_verb(fragment: str) -> bool:
+    return any(pos in ("VERB", "AUX") for pos in tag(fragment.strip()))

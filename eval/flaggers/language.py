@@ -79,21 +79,36 @@ class UntranslatedFlagger(Flagger):
         if not words:
             return []
         src_fold = fold(seg.src)
-        if len(words) >= 3 and difflib.SequenceMatcher(None, fold(hyp), src_fold, autojunk=False).ratio() >= 0.9:
+        hyp_set = {fold(w) for _, _, w in words}
+        src_set = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src)}
+        overlap = len(hyp_set & src_set) / max(1, len(hyp_set | src_set))
+        # difflib is quadratic: only outputs sharing most of their words with the source get it
+        if len(words) >= 3 and overlap >= 0.6 and \
+                difflib.SequenceMatcher(None, fold(hyp), src_fold, autojunk=False).ratio() >= 0.9:
             return [make_span(seg, self.name, CATEGORY, "critical", 0, len(hyp),
                               "the output is a copy of the French source", 0.95)]
         src_words = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src)}
         # Names of the source: capitalized words not at the start of a sentence.
         src_names = {fold(m.group()) for m in TOKEN_RE.finditer(seg.src) if m.group()[:1].isupper()
                      and m.start() > 0 and not re.search(r"[.!?:«\"]\s*$", seg.src[:m.start()])}
-        french = []
+        french: list[tuple[int, int, str]] = []
+        short: list[int] = []
         for i, (start, end, word) in enumerate(words):
-            if fold(word) in src_names and word[:1].isupper():
-                continue  # a name copied from the source
+            if word[:1].isupper() and (fold(word) in src_names or ("-" in word and word in seg.src)):
+                continue  # a name copied from the source ('Météo-France')
             if is_french_word(word):
                 french.append((start, end, word))
-            elif word.lower() in FR_SHORT and fold(word) in src_words and _near_french(words, i, src_words):
-                french.append((start, end, word))
+            elif word.lower() in FR_SHORT and word.islower() and fold(word) in src_words:
+                short.append(i)
+        # A short French word counts next to a French word or another short one ('il y a');
+        # not inside a name ('Rue des Francs Bourgeois').
+        flagged = {words.index(item) for item in french}
+        for i in short:
+            neighbours = [j for j in (i - 1, i + 1) if 0 <= j < len(words)]
+            if any(j in flagged or (j in short and words[j][2].lower() not in {"on", "en", "a", "ou"})
+                   for j in neighbours) and not any(words[j][2][:1].isupper() for j in neighbours):
+                french.append(words[i])
+        french.sort()
         english_share = sum(zipf(EN_CLITIC.sub("", w.lower()), "en") >= 2.5 for _, _, w in words) / len(words)
         if len(words) >= 4 and english_share < 0.6 and len(french) < 0.5 * len(words):
             lang, confidence = self._language(hyp)
@@ -123,17 +138,6 @@ class UntranslatedFlagger(Flagger):
         if top.value < 0.7:
             return None, top.value
         return top.language.name, top.value
-
-
-def _near_french(words: list[tuple[int, int, str]], i: int, src_words: set[str]) -> bool:
-    """A short French word of the source counts when a neighbour is French too ('il y a', 'de la')."""
-    for j in (i - 1, i + 1):
-        if 0 <= j < len(words):
-            other = words[j][2]
-            if is_french_word(other) or (other.lower() in FR_SHORT and other.lower() not in {"on", "en", "a", "ou"}
-                                         and fold(other) in src_words):
-                return True
-    return False
 
 
 def _runs(text: str, french: list[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:

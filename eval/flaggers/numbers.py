@@ -19,7 +19,7 @@ from typing import Sequence
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
-from .common import make_span
+from .common import is_empty, make_span
 
 CATEGORY = "accuracy/number"
 
@@ -47,14 +47,15 @@ EN_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "e
             "tenth": 10, "dozen": 12, "first": 1, "one": 1, "twice": 2, "both": 2, "pair": 2, "couple": 2,
             "double": 2, "triple": 3, "once": 1, "single": 1, "half": 0.5}
 FR_SCALES = {"million": 1e6, "millions": 1e6, "milliard": 1e9, "milliards": 1e9, "md": 1e9, "mds": 1e9,
-             "mrd": 1e9, "m": 1e6, "k": 1e3, "mille": 1e3, "billion": 1e12, "billions": 1e12}
+             "mrd": 1e9, "m": 1e6, "k": 1e3, "mille": 1e3, "billion": 1e12, "billions": 1e12,
+             "dixièmes": 0.1, "centièmes": 0.01, "millièmes": 0.001}
 EN_SCALES = {"million": 1e6, "millions": 1e6, "billion": 1e9, "billions": 1e9, "bn": 1e9, "m": 1e6,
              "mn": 1e6, "k": 1e3, "thousand": 1e3, "trillion": 1e12}
 
 FR_NUMBER = re.compile(
     r"(?<![\w,.])(\d{1,3}(?:[  \u202f.]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
     r"(?:\s*(er|ère|re|e|ème|è)\b)?"
-    r"(?:\s*(millions?|milliards?|mds?|mrd|billions?|m|k|mille)\b)?", re.IGNORECASE)
+    r"(?:\s*(millions?|milliards?|mds?|mrd|billions?|m|k|mille|dixièmes|centièmes|millièmes)\b)?", re.IGNORECASE)
 EN_NUMBER = re.compile(
     r"(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
     r"(?:(st|nd|rd|th)\b)?"
@@ -146,7 +147,10 @@ def english_values(text: str) -> list[Value]:
 
 
 def _same(a: float, b: float) -> bool:
-    return abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b))
+    if abs(a - b) <= 1e-9 * max(1.0, abs(a), abs(b)):
+        return True
+    # "les années 70" -> "the 1970s"
+    return a in (10, 20, 30, 40, 50, 60, 70, 80, 90) and b in (1900 + a, 2000 + a)
 
 
 def _describe(value: Value) -> str:
@@ -166,6 +170,8 @@ class NumbersFlagger(Flagger):
         return spans
 
     def _segment(self, seg: Segment) -> list[ErrorSpan]:
+        if is_empty(seg.hyp):
+            return []
         src = french_values(seg.src)
         hyp = english_values(seg.hyp)
         if not src and not hyp:

@@ -161,6 +161,20 @@ def test_coverage(src: str, hyp: str, category: str | None, text: str | None) ->
     check("coverage", src, hyp, category, text)
 
 
+FALSE_FRIENDS = [
+    ("Nous avons déjà vu ce genre d'intox.", "We have seen this kind of disinformation before.", None, None),
+    ("Nous avons déjà vu ce genre d'intox.", "We have seen this kind of intoxication before.", "accuracy/mistranslation", "intoxication"),
+    ("Il est actuellement à Paris.", "He is actually in Paris.", "accuracy/mistranslation", "actually"),
+    ("Il est actuellement à Paris.", "He is currently in Paris.", None, None),
+    ("Une intoxication alimentaire a touché dix élèves.", "Food intoxication affected ten pupils.", None, None),
+]
+
+
+@pytest.mark.parametrize("src,hyp,category,text", FALSE_FRIENDS)
+def test_false_friends(src: str, hyp: str, category: str | None, text: str | None) -> None:
+    check("false-friends", src, hyp, category, text)
+
+
 def test_seed_article() -> None:
     """The seed's broken sentences and invented name are flagged; its correct sentences are not."""
     src = (REPO / "data" / "seed-fr" / "src.fr").read_text(encoding="utf-8").splitlines()
@@ -169,11 +183,11 @@ def test_seed_article() -> None:
     flags = run_flaggers(segments)
     expected = {6: ("accuracy/named-entity", "Ryablakov"), 7: ("fluency/garbled", "Soviet Union."),
                 8: ("fluency/garbled", "'alliance."), 9: ("fluency/garbled", "to build up"),
-                12: ("fluency/garbled", "State.")}
+                10: ("accuracy/mistranslation", "intoxication"), 12: ("fluency/garbled", "State.")}
     for idx, (category, text) in expected.items():
         spans = [hyp[idx][f.start:f.end] for f in flags if f.seg_idx == idx and f.category == category]
         assert any(text in span for span in spans), (idx, [f.message for f in flags if f.seg_idx == idx])
-    correct = set(range(len(src))) - set(expected) - {10}  # 10: 'intoxication', not caught yet
+    correct = set(range(len(src))) - set(expected)
     wrong = [(f.seg_idx, f.message) for f in serious(flags) if f.seg_idx in correct]
     assert not wrong, wrong
 
