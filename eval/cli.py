@@ -201,11 +201,12 @@ def cmd_ls(args: argparse.Namespace) -> int:
     table = {"metrics": registry.METRICS, "flaggers": registry.FLAGGERS, "formats": registry.FORMATS}[args.what]
     if args.what == "formats":
         for name, entry in table.items():
-            print(f"{name:12} {entry.summary}")
+            print(f"{name:8} {entry.summary}")
         return 0
-    print(f"{'name':12} {'reference':9} {'source':6} {'gpu':11} {'hub':4} summary")
+    width = max(len(name) for name in table) + 1 if table else 5
+    print(f"{'name':{width}} {'reference':9} {'source':6} {'gpu':11} {'hub':4} summary")
     for name, entry in table.items():
-        print(f"{name:12} {'needed' if entry.needs_reference else '-':9} {'needed' if entry.needs_source else '-':6} "
+        print(f"{name:{width}} {'needed' if entry.needs_reference else '-':9} {'needed' if entry.needs_source else '-':6} "
               f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.summary}")
     return 0
 
