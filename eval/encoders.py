@@ -24,7 +24,6 @@ metric reports how many segments were split (`MetricResult.extra["split_segments
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import os
 import threading
@@ -33,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .errors import UsageError
-from .models import ModelError, use_encoder
+from .models import ModelError, sha256_file, use_encoder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -93,13 +92,8 @@ USE_M3 = PackagedModel(
 )
 
 
-@functools.lru_cache(maxsize=None)
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+# Weight files are hashed once per process, however many metrics load them.
+file_sha256 = functools.lru_cache(maxsize=None)(sha256_file)
 
 
 def verify_sha256(path: Path, expected: str, what: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import re
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
@@ -67,13 +67,7 @@ class UntranslatedFlagger(Flagger):
     name = "untranslated"
     needs_source = True
 
-    def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
-        spans: list[ErrorSpan] = []
-        for seg in segments:
-            spans.extend(self._segment(seg))
-        return spans
-
-    def _segment(self, seg: Segment) -> list[ErrorSpan]:
+    def flag_segment(self, seg: Segment) -> list[ErrorSpan]:
         hyp = seg.hyp
         words = [(m.start(), m.end(), m.group()) for m in TOKEN_RE.finditer(hyp)]
         if not words:

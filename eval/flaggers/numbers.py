@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
@@ -163,13 +162,7 @@ class NumbersFlagger(Flagger):
     name = "numbers"
     needs_source = True
 
-    def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
-        spans: list[ErrorSpan] = []
-        for seg in segments:
-            spans.extend(self._segment(seg))
-        return spans
-
-    def _segment(self, seg: Segment) -> list[ErrorSpan]:
+    def flag_segment(self, seg: Segment) -> list[ErrorSpan]:
         if is_empty(seg.hyp):
             return []
         src = french_values(seg.src)
