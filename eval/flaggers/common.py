@@ -1,16 +1,21 @@
 """What the flaggers share: one parse of each text per run, word statistics, span helpers.
 
-The spaCy pipelines are the expensive part of flagging; every flagger asks `parse()` for the
-docs, which runs each pipeline once over all texts (`nlp.pipe`, batched, two processes for large
-inputs) and keeps the result for the next flagger of the same run.
+The spaCy pipelines and the USE encoder are the expensive part of flagging.  Every flagger asks
+`parse()` for the docs, which runs each pipeline once over all texts (`nlp.pipe`, batched; the
+French one in a forked process while this one runs the English one) and keeps the result for the
+next flagger of the same run; `embed()` encodes each text once per process, a large batch split
+between two processes.  Both machines' cores are used only where that measured faster.
 """
 from __future__ import annotations
 
+import multiprocessing as mp
 import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Sequence
+
+import numpy as np
 
 from ..models import SPACY_EN, SPACY_FR, spacy_model
 from ..types import ErrorSpan, Segment, Severity
@@ -21,8 +26,10 @@ FR_PIPES = ("ner",)
 EN_PIPES = ("ner",)
 EN_TAGGER_PIPES = ("tok2vec", "tagger", "attribute_ruler")
 BATCH_SIZE = 256
-PARALLEL_FROM = 20_000  # segments; below this a second process (which reloads both models) costs more
-# than it saves: 3000 WMT13 segments parse in 11.1 s with one process, 18.4 s with two (2 busy cores)
+# From this many segments, the sources are parsed in a forked process (sent back as a DocBin)
+# while this process parses the outputs: 3000 WMT13 segments in 7.1 s instead of 11.0-11.9 s on 2
+# cores.  (spaCy's own n_process=2 was slower here: 18.4 s.)  Below it, the fork costs more.
+PARALLEL_PARSE_FROM = 200
 
 
 @dataclass
@@ -34,7 +41,7 @@ class Parsed:
 _cache: dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...], Parsed]] = {}
 
 
-def parse(segments: Sequence[Segment], n_process: int | None = None) -> Parsed:
+def parse(segments: Sequence[Segment], parallel: bool | None = None) -> Parsed:
     """spaCy docs for sources and outputs, computed once per distinct set of texts."""
     srcs = tuple(seg.src for seg in segments)
     hyps = tuple(seg.hyp for seg in segments)
@@ -42,17 +49,32 @@ def parse(segments: Sequence[Segment], n_process: int | None = None) -> Parsed:
     hit = _cache.get(key)
     if hit and hit[0] == srcs and hit[1] == hyps:
         return hit[2]
-    if n_process is None:
-        n_process = 2 if len(segments) >= PARALLEL_FROM else 1
+    if parallel is None:
+        parallel = len(segments) >= PARALLEL_PARSE_FROM and "fork" in mp.get_all_start_methods()
     fr = spacy_model(SPACY_FR, FR_PIPES)
     en = spacy_model(SPACY_EN, EN_PIPES)
-    parsed = Parsed(
-        src=list(fr.pipe(srcs, batch_size=BATCH_SIZE, n_process=n_process)),
-        hyp=list(en.pipe(hyps, batch_size=BATCH_SIZE, n_process=n_process)),
-    )
+    if parallel:
+        from spacy.tokens import DocBin  # spaCy is an optional extra: imported once its models loaded
+
+        with mp.get_context("fork").Pool(1) as pool:
+            job = pool.apply_async(_parse_in_child, (srcs,))
+            hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
+            src_docs = list(DocBin().from_bytes(job.get()).get_docs(fr.vocab))
+    else:
+        src_docs = list(fr.pipe(srcs, batch_size=BATCH_SIZE))
+        hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
+    parsed = Parsed(src=src_docs, hyp=hyp_docs)
     _cache.clear()  # keep one run's parse: the flaggers of a run share it, the next run replaces it
     _cache[key] = (srcs, hyps, parsed)
     return parsed
+
+
+def _parse_in_child(srcs: tuple[str, ...]) -> bytes:
+    """The French docs of srcs, serialized (tokens, entities and sentence starts survive)."""
+    from spacy.tokens import DocBin
+
+    fr = spacy_model(SPACY_FR, FR_PIPES)
+    return DocBin(store_user_data=False, docs=fr.pipe(srcs, batch_size=BATCH_SIZE)).to_bytes()
 
 
 @lru_cache(maxsize=50_000)
@@ -99,20 +121,65 @@ def make_span(seg: Segment, flagger: str, category: str, severity: Severity, sta
 
 _vectors: dict[str, Any] = {}
 MAX_CACHED_VECTORS = 400_000  # ~0.8 GB of float32 512-d vectors at most
+# From this many new texts, `embed` encodes half of them in a forked second process: the encoder
+# (pure-python tokenizer + one-thread numpy) is most of the flaggers' time and runs on one core.
+# Below it, the fork and the transfer cost more than they save.
+PARALLEL_ENCODE_FROM = 2_000
+ENCODE_PROCESSES = 2
 
 
 def embed(texts: Sequence[str]) -> dict[str, Any]:
     """USE vectors (unit length) of texts, each encoded once per process: the names and coverage
     flaggers, and every system of a run, share the words and n-grams they look up."""
+    missing = sorted({t for t in texts if t not in _vectors})
+    if missing:
+        if len(_vectors) + len(missing) > MAX_CACHED_VECTORS:
+            _vectors.clear()
+        for text, vec in zip(missing, _encode(missing)):
+            _vectors[text] = vec
+    return {t: _vectors[t] for t in texts}
+
+
+def _encoder() -> Any:
     # The shared, sha256-checked loader (eval/models.py, used by eval/encoders.py too), with one
     # BLAS thread: the flaggers embed many tiny batches, and two threads on two busy cores made a
     # WMT13 run of all flaggers 4.6x slower (288 s against 62 s).
     from ..models import use_encoder
 
-    missing = sorted({t for t in texts if t not in _vectors})
-    if missing:
-        if len(_vectors) + len(missing) > MAX_CACHED_VECTORS:
-            _vectors.clear()
-        for text, vec in zip(missing, use_encoder(1).encode(missing)):
-            _vectors[text] = vec
-    return {t: _vectors[t] for t in texts}
+    return use_encoder(1)
+
+
+def _encode(texts: list[str]) -> Any:
+    """(len(texts), 512) vectors; a large batch is split between this process and forked ones.
+
+    Each text is encoded independently of its batch-mates, so the split changes no vector."""
+    if len(texts) < PARALLEL_ENCODE_FROM or ENCODE_PROCESSES < 2 or "fork" not in mp.get_all_start_methods():
+        return _encoder().encode(texts)
+    return _encode_split(texts)
+
+
+def _encode_split(texts: list[str]) -> Any:
+    """The vectors of texts, encoded by ENCODE_PROCESSES processes (this one and forked ones)."""
+    encoder = _encoder()
+    encoder.encode(texts[:1])  # load the weights before forking, so that the children share them
+    parts = _split_by_length(texts, ENCODE_PROCESSES)
+    with mp.get_context("fork").Pool(ENCODE_PROCESSES - 1) as pool:
+        jobs = [pool.apply_async(_encode_in_child, (part,)) for part in parts[1:]]
+        first = encoder.encode(parts[0])
+        return np.concatenate([first] + [job.get() for job in jobs])
+
+
+def _encode_in_child(texts: list[str]) -> Any:
+    return _encoder().encode(texts)
+
+
+def _split_by_length(texts: list[str], n: int) -> list[list[str]]:
+    """n consecutive slices of texts with about the same number of characters each (the
+    encoder's cost grows with the tokens, and the batches mix words and sentences)."""
+    total = sum(map(len, texts))
+    parts: list[list[str]] = [[] for _ in range(n)]
+    done = 0
+    for text in texts:
+        parts[min(n - 1, done * n // max(1, total))].append(text)
+        done += len(text)
+    return parts
