@@ -149,7 +149,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_flag(args: argparse.Namespace) -> int:
     from . import registry
-    from .runner import build, load_inputs
+    from .flaggers import run_flaggers
+    from .runner import load_inputs
 
     names = args.flaggers if args.flaggers is not None else list(registry.FLAGGERS)
     if not names:
@@ -160,8 +161,7 @@ def cmd_flag(args: argparse.Namespace) -> int:
         print(f"relecture: warning: {warning}", file=sys.stderr)
     hyps = next(iter(systems.values()))
     segments = testset.segments(hyps)
-    flags = sorted((f for item in config.flaggers for f in build("flagger", item).flag(segments)),
-                   key=lambda f: (f.seg_idx, f.start, f.category))
+    flags = run_flaggers(segments, names)
     for f in flags:
         if args.format == "jsonl":
             print(json.dumps(f.to_dict(), ensure_ascii=False))

@@ -22,6 +22,7 @@ import yaml
 from . import registry
 from .config import RunConfig
 from .errors import UsageError
+from .flaggers import sort_flags
 from .flaggers.base import Flagger
 from .io.atomic import atomic_folder, atomic_write
 from .io.load import language_warnings, load_system, load_testset
@@ -162,7 +163,7 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
                 results[name].flags.extend(flagger.flag(testset.segments(hyps)))
                 advance(len(testset))
     for result in results.values():
-        result.flags.sort(key=lambda f: (f.seg_idx, f.start, f.category))
+        result.flags = sort_flags(result.flags)
 
     info = {
         "created": started.isoformat(timespec="seconds"),

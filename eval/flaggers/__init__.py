@@ -18,4 +18,9 @@ def run_flaggers(segments: Sequence[Segment], names: Sequence[str] | None = None
     spans: list[ErrorSpan] = []
     for name in names or DEFAULT_FLAGGERS:
         spans.extend(load("flagger", name)().flag(segments))
+    return sort_flags(spans)
+
+
+def sort_flags(spans: Sequence[ErrorSpan]) -> list[ErrorSpan]:
+    """The one order of findings everywhere: by segment, output before source, then offset."""
     return sorted(spans, key=lambda s: (s.seg_idx, s.on_source, s.start, s.end, s.category))
