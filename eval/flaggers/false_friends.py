@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Sequence
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
@@ -55,22 +54,21 @@ class FalseFriendsFlagger(Flagger):
     name = "false-friends"
     needs_source = True
 
-    def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
+    def flag_segment(self, seg: Segment) -> list[ErrorSpan]:
+        if is_empty(seg.hyp):
+            return []
         spans: list[ErrorSpan] = []
-        for seg in segments:
-            if is_empty(seg.hyp):
+        src_words = [fold(w) for w in WORD_RE.findall(seg.src)]
+        hyp_words = [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(seg.hyp)]
+        for pair in FALSE_FRIENDS:
+            french = next((w for w in src_words if w.startswith(pair.french)), None)
+            if french is None or any(w in pair.not_if for w in src_words):
                 continue
-            src_words = [fold(w) for w in WORD_RE.findall(seg.src)]
-            hyp_words = [(m.start(), m.end(), m.group()) for m in WORD_RE.finditer(seg.hyp)]
-            for pair in FALSE_FRIENDS:
-                french = next((w for w in src_words if w.startswith(pair.french)), None)
-                if french is None or any(w in pair.not_if for w in src_words):
-                    continue
-                for start, end, word in hyp_words:
-                    if fold(word).startswith(pair.english):
-                        severity = "major" if pair.confidence >= 0.7 else "minor"
-                        spans.append(make_span(seg, self.name, CATEGORY, severity, start, end,
-                                               f"false friend: French '{french}' ({pair.meaning}) rendered as '{word}'",
-                                               pair.confidence))
-                        break
+            for start, end, word in hyp_words:
+                if fold(word).startswith(pair.english):
+                    severity = "major" if pair.confidence >= 0.7 else "minor"
+                    spans.append(make_span(seg, self.name, CATEGORY, severity, start, end,
+                                           f"false friend: French '{french}' ({pair.meaning}) rendered as '{word}'",
+                                           pair.confidence))
+                    break
         return spans

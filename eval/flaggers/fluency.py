@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from functools import lru_cache
-from typing import Sequence
 
 from ..models import english_lm
 from ..types import ErrorSpan, Segment
@@ -82,15 +81,10 @@ class FluencyFlagger(Flagger):
     name = "fluency"
     needs_source = True
 
-    def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
-        spans: list[ErrorSpan] = []
-        for seg in segments:
-            if is_empty(seg.hyp):
-                continue
-            spans.extend(self._broken(seg))
-            spans.extend(self._repetition(seg))
-            spans.extend(self._word_order(seg))
-        return spans
+    def flag_segment(self, seg: Segment) -> list[ErrorSpan]:
+        if is_empty(seg.hyp):
+            return []
+        return [*self._broken(seg), *self._repetition(seg), *self._word_order(seg)]
 
     def _broken(self, seg: Segment) -> list[ErrorSpan]:
         hyp = seg.hyp
