@@ -41,6 +41,7 @@ FLAGGERS: dict[str, Entry] = {
     "fluency": Entry("eval.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True),
     "coverage": Entry("eval.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
     "false-friends": Entry("eval.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True),
+    "negation": Entry("eval.flaggers.negation:NegationFlagger", "polarity flips: a negation added or lost (ils ont gagné -> they did not win)", needs_source=True),
 }
 
 FORMATS: dict[str, Entry] = {

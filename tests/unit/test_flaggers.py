@@ -175,6 +175,32 @@ def test_false_friends(src: str, hyp: str, category: str | None, text: str | Non
     check("false-friends", src, hyp, category, text)
 
 
+NEGATION = [
+    ("Ils ont gagné le match.", "They won the match.", None, None),
+    ("Ils ont gagné le match.", "They did not win the match.", "accuracy/mistranslation", "not"),
+    ("Ils ont gagné le match.", "They didn't win the match.", "accuracy/mistranslation", "n't"),
+    ("Ils n'ont pas gagné le match.", "They did not win the match.", None, None),
+    ("Ils n'ont pas gagné le match.", "They won the match.", "accuracy/mistranslation", None),
+    ("Elle n'est plus ministre.", "She is no longer a minister.", None, None),
+    ("Personne sur Terre ne pouvait le dire.", "Nobody on Earth could tell.", None, None),
+    # implicit negations on either side are free renderings, not flips
+    ("Leurs recherches ne sont pas concluantes.", "Their research is inconclusive.", None, None),
+    ("Il est impossible de les visiter tous.", "You cannot visit them all.", None, None),
+    ("Les dons sont interdits.", "Donations are not allowed.", None, None),
+    # look-alikes that are not negations
+    ("C'est un pas dans la bonne direction.", "It is a step in the right direction.", None, None),
+    ("Il a animé pas mal d'émissions.", "He presented quite a few programmes.", None, None),
+    ("L'Egypte est plus divisée que jamais.", "Egypt is more divided than ever.", None, None),
+    ("C'est sans doute vrai.", "It is probably true.", None, None),
+    ("Un mouvement non-violent est né.", "A non-violent movement was born.", None, None),
+]
+
+
+@pytest.mark.parametrize("src,hyp,category,text", NEGATION)
+def test_negation(src: str, hyp: str, category: str | None, text: str | None) -> None:
+    check("negation", src, hyp, category, text)
+
+
 def test_seed_article() -> None:
     """The seed's broken sentences and invented name are flagged; its correct sentences are not."""
     src = (REPO / "data" / "seed-fr" / "src.fr").read_text(encoding="utf-8").splitlines()
