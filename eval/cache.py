@@ -189,16 +189,25 @@ def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[
         for idx in result.extra[f"{name}_ids"]:
             marks.setdefault(idx, []).append(name)
     parts: dict[str, list[float]] = dict(getattr(result, "segment_parts", None) or {})
-    derived = set(names) | {f"{name}_ids" for name in names} | set(parts)
+    # error spans (XCOMET) belong to their segment: kept in its entry, without the index, which
+    # is the segment's place in this run only
+    spans: dict[int, list[dict[str, Any]]] | None = None
+    if "error_spans" in result.extra:
+        spans = {}
+        for span in result.extra["error_spans"]:
+            spans.setdefault(span["seg_idx"], []).append({k: v for k, v in span.items() if k != "seg_idx"})
+    derived = set(names) | {f"{name}_ids" for name in names} | set(parts) | {"error_spans"}
     constant: dict[str, Any] = {key: value for key, value in result.extra.items() if key not in derived}
     constant["__signature__"] = result.signature
     constant["__marks__"] = names
     constant["__parts__"] = sorted(parts)
+    constant["__spans__"] = spans is not None
     entries = [
         {"score": result.seg_scores[i],
          "stats": result.seg_stats[i] if result.seg_stats is not None else None,
          "marks": marks.get(seg.idx, []),
-         **({"parts": {key: values[i] for key, values in parts.items()}} if parts else {})}
+         **({"parts": {key: values[i] for key, values in parts.items()}} if parts else {}),
+         **({"spans": spans.get(seg.idx, [])} if spans is not None else {})}
         for i, seg in enumerate(segments)
     ]
     return entries, constant
@@ -213,6 +222,9 @@ def assemble(metric: Any, segments: Sequence[Segment], entries: list[dict[str, A
     signature = extra.pop("__signature__")
     names = extra.pop("__marks__", [])
     part_names = extra.pop("__parts__", [])
+    if extra.pop("__spans__", False):
+        extra["error_spans"] = [{"seg_idx": seg.idx, **span} for seg, e in zip(segments, entries)
+                                for span in e.get("spans", [])]
     if has_stats and callable(getattr(metric, "score_from_stats", None)):
         score = float(metric.score_from_stats(stats))
     else:

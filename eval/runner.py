@@ -27,7 +27,7 @@ from .flaggers.base import Flagger
 from .io.atomic import atomic_folder, atomic_write
 from .io.load import language_warnings, load_system, load_testset
 from .metrics.base import Metric, Progress
-from .types import MetricResult, Report, Segment, SystemResult, TestSet
+from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet
 from .version import __version__
 
 # Below this many segment-scorings a process pool costs more than it saves.
@@ -158,6 +158,8 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
     with progress_bar(progress, total, "scoring") as advance:
         scores = score_systems(metrics, testset, systems, config.workers, advance)
         results = {name: SystemResult(name, scores[name], origin=origins.get(name)) for name in systems}
+        for result in results.values():
+            result.flags.extend(model_spans(result))
         for flagger in flaggers:
             for name, hyps in systems.items():
                 results[name].flags.extend(flagger.flag(testset.segments(hyps)))
@@ -180,6 +182,13 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
 
         judge_report(report, config)
     return report
+
+
+def model_spans(result: SystemResult) -> list[ErrorSpan]:
+    """Error spans a metric found (XCOMET), moved from its result into the system's flags, where
+    the reports, the counts and the gates see them beside the flaggers' findings."""
+    return [ErrorSpan.from_dict(span) for metric in result.metrics.values()
+            for span in metric.extra.pop("error_spans", [])]
 
 
 def progress_bar(enabled: bool, total: int, label: str) -> Any:

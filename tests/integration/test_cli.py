@@ -196,3 +196,26 @@ def test_run_with_a_missing_system_file_exit_3(capsys, write, tmp_path):
     code, _, err = run_cli(capsys, "run", "-c", str(config), "-o", str(tmp_path / "out"))
     assert code == 3 and "gone.en: file not found" in err
     assert not (tmp_path / "out").exists()
+
+
+def test_run_puts_xcomet_error_spans_among_the_flags(capsys, repo, write, tmp_path):
+    """XCOMET's error spans become flags (flagger 'comet') in segments.jsonl and the counts,
+    beside the flaggers' own, instead of staying inside the metric's extra."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    fixture = repo / "tests" / "data" / "comet"
+    rows = json.loads((fixture / "official_scores.json").read_text(encoding="utf-8"))["samples"]
+    write("t.jsonl", "".join(json.dumps({"src": r["src"], "hyp": r["mt"], "ref": r["ref"]}) + "\n" for r in rows))
+    config = write("c.yaml", "name: t\ntestset: {path: t.jsonl, system: mine}\ncheck_language: false\n"
+                             f"metrics: [{{name: comet, model: '{fixture / 'xcomet'}', device: cpu, dtype: fp32}}]\n"
+                             "reports: [json, jsonl]\n")
+    code, _, _ = run_cli(capsys, "run", "-c", str(config), "-o", str(tmp_path / "out"), "--quiet")
+    assert code == 0
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert "error_spans" not in json.dumps(results["systems"]["mine"]["metrics"])
+    lines = [json.loads(line) for line in (tmp_path / "out" / "segments.jsonl").read_text().splitlines()]
+    flags = [(line["seg_idx"] if "seg_idx" in line else i, f) for i, line in enumerate(lines) for f in line.get("flags", [])]
+    expected = json.loads((fixture / "official_scores.json").read_text())["models"]["xcomet"]["error_spans"]
+    assert sorted((f["start"], f["end"], f["severity"]) for _, f in flags if f["flagger"] == "comet") == \
+        sorted((s["start"], s["end"], s["severity"]) for seg in expected for s in seg)
+    assert sum(sum(by.values()) for by in results["systems"]["mine"]["flag_counts"].values()) == sum(map(len, expected))

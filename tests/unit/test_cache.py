@@ -131,3 +131,29 @@ def test_idf_keys_on_every_reference(tmp_path: Path) -> None:
     other_refs = [Segment(s.idx, s.src, s.hyp, ("a different reference",) if s.idx == 4 else s.refs) for s in segs()]
     # segment 0 is unchanged, but its idf weights depend on reference 4: a new key
     assert cache_signature(metric, segs()) != cache_signature(metric, other_refs)
+
+
+def test_xcomet_error_spans_follow_their_segments(tmp_path: Path) -> None:
+    """Error spans are per segment: a partial rerun, a reordered set and a full hit all give
+    the spans an uncached run gives (a span list stored per signature would go stale)."""
+    pytest.importorskip("transformers")
+    from eval.metrics.comet import COMET
+
+    fixture = Path(__file__).resolve().parents[1] / "data" / "comet" / "xcomet"
+    rows = __import__("json").loads((fixture.parent / "official_scores.json").read_text(encoding="utf-8"))["samples"]
+    base = [(r["src"], r["mt"], r["ref"]) for r in rows]
+
+    def as_segments(triples: list[tuple[str, str, str]]) -> list[Segment]:
+        return [Segment(i, s, h, (r,)) for i, (s, h, r) in enumerate(triples)]
+
+    changed = list(base)
+    changed[1] = (base[1][0], base[1][1] + " Indeed.", base[1][2])
+    reordered = list(reversed(changed))
+    with ScoreCache(tmp_path / "scores.sqlite3") as cache:
+        metric = Counting(COMET(model=str(fixture), device="cpu", dtype="fp32"))
+        runs = [score_cached(metric, as_segments(t), cache) for t in (base, changed, reordered, base)]
+    assert metric.calls == [len(base), 1]
+    for triples, cached in zip((base, changed, reordered, base), runs):
+        direct = COMET(model=str(fixture), device="cpu", dtype="fp32").score(as_segments(triples))
+        assert cached.extra["error_spans"] == direct.extra["error_spans"]
+    assert runs[0].extra["error_spans"]
