@@ -50,6 +50,11 @@ class SacreMetric(Metric):
         corpus_metric = self._sacre()
         corpus_metric._ref_cache = corpus_metric._cache_references([[seg.refs[k] for seg in first] for k in range(nrefs)])
         sentence_metric = self._sentence_metric()
+        # per-segment scores made with other settings than the corpus score carry their own
+        # signature (BLEU: effective order, 'eff:yes', as sacrebleu's sentence_bleu)
+        sentence_metric.num_refs = corpus_metric.num_refs  # what its signature reports
+        seg_signature = signature_of(sentence_metric)
+        extra = {} if seg_signature == signature_of(corpus_metric) else {"segment_signature": f"{self.name}|{seg_signature}"}
         results = {}
         for name, segments in systems.items():
             seg_stats = corpus_metric._extract_corpus_statistics([seg.hyp for seg in segments], None)
@@ -61,6 +66,7 @@ class SacreMetric(Metric):
                 higher_is_better=self.higher_is_better,
                 seg_scores=[float(sentence_metric._compute_score_from_stats(s).score) for s in seg_stats],
                 seg_stats=[[float(x) for x in s] for s in seg_stats],
+                extra=dict(extra),
             )
         return results
 

@@ -37,10 +37,14 @@ def test_score_json_shape(capsys, demo):
     assert list(data) == ["metrics"]
     assert list(data["metrics"]) == ["bleu", "chrf", "chrf++", "ter"]
     for name, metric in data["metrics"].items():
-        assert set(metric) == {"score", "signature", "higher_is_better", "segments"}
+        assert set(metric) == {"score", "signature", "higher_is_better", "segments"} | ({"extra"} if name == "bleu" else set())
         assert len(metric["segments"]) == 50
         assert metric["signature"].startswith(name + "|") and "relecture:" in metric["signature"]
     assert data["metrics"]["ter"]["higher_is_better"] is False
+    # sentence BLEU (effective order) is signed apart from corpus BLEU
+    bleu = data["metrics"]["bleu"]
+    assert "eff:no" in bleu["signature"]
+    assert bleu["extra"]["segment_signature"] == bleu["signature"].replace("eff:no", "eff:yes")
 
 
 def test_score_several_systems_and_refs(capsys, demo):
