@@ -161,6 +161,31 @@ def test_coverage(src: str, hyp: str, category: str | None, text: str | None) ->
     check("coverage", src, hyp, category, text)
 
 
+# (source, output, reference, the words flagged as additions with the reference given)
+COVERAGE_WITH_REF = [
+    ("Près de 20 000 maisons ont été détruites par l'armée lors des bombardements.",
+     "Nearly 20,000 wooden houses were destroyed by the army during the shelling.",
+     "Almost 20,000 homes were destroyed by the army in the bombing.", ["wooden"]),
+    ("Près de 20 000 maisons ont été détruites par l'armée lors des bombardements.",
+     "Nearly 20,000 houses were destroyed by the army during the shelling.",
+     "Almost 20,000 homes were destroyed by the army in the shelling.", []),
+    # without the reference the paraphrase 'appealed' (séduit) is taken for the addition and
+    # 'naive' missed; the reference, which has 'appealed' and no 'naive', sets it right
+    ("L'introduction d'écrans plus grands a peut-être séduit des acheteurs.",
+     "The introduction of bigger screens may have appealed to naive buyers.",
+     "The introduction of larger screens may have appealed to buyers.", ["naive"]),
+    ("L'introduction d'écrans plus grands a peut-être séduit des acheteurs.",
+     "The introduction of bigger screens may have appealed to buyers.",
+     "Bigger screens might have attracted buyers.", []),
+]
+
+
+@pytest.mark.parametrize("src,hyp,ref,added", COVERAGE_WITH_REF)
+def test_coverage_with_a_reference(src: str, hyp: str, ref: str, added: list[str]) -> None:
+    flags = load("flagger", "coverage")().flag([Segment(0, src, hyp, (ref,))])
+    assert [hyp[f.start:f.end] for f in flags if f.category == "accuracy/addition"] == added
+
+
 FALSE_FRIENDS = [
     ("Nous avons déjà vu ce genre d'intox.", "We have seen this kind of disinformation before.", None, None),
     ("Nous avons déjà vu ce genre d'intox.", "We have seen this kind of intoxication before.", "accuracy/mistranslation", "intoxication"),
