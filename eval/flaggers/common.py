@@ -1,10 +1,12 @@
-"""What the flaggers share: one parse of each text per run, word statistics, span helpers.
+"""What the flaggers share: one parse of each text per run, word statistics, span helpers, and
+the use of both cores.
 
 The spaCy pipelines and the USE encoder are the expensive part of flagging.  Every flagger asks
-`parse()` for the docs, which runs each pipeline once over all texts (`nlp.pipe`, batched; the
-French one in a forked process while this one runs the English one) and keeps the result for the
-next flagger of the same run; `embed()` encodes each text once per process, a large batch split
-between two processes.  Both machines' cores are used only where that measured faster.
+`parse()` for the docs, which runs each pipeline once over all texts (`nlp.pipe`, batched) and
+keeps the result for the next flagger of the same run; `embed()` encodes each text once per
+process.  `flag_segments()` runs all the flaggers of a run on half of the segments in a forked
+process while this one does the other half: every stage then uses both cores.  Where it does not
+apply (one flagger called alone), the French parse is forked and a large encode is split instead.
 """
 from __future__ import annotations
 
@@ -13,12 +15,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
 from ..models import SPACY_EN, SPACY_FR, spacy_model
 from ..types import ErrorSpan, Segment, Severity
+from .base import Flagger
 
 # Both small pipelines' NER has its own tok2vec, so the NER alone runs: the tagger, parser and
 # lemmatizer would double the time.  The few fragments that need POS are tagged by `tag()`.
@@ -26,6 +29,7 @@ FR_PIPES = ("ner",)
 EN_PIPES = ("ner",)
 EN_TAGGER_PIPES = ("tok2vec", "tagger", "attribute_ruler")
 BATCH_SIZE = 256
+T = TypeVar("T")
 # From this many segments, the sources are parsed in a forked process (sent back as a DocBin)
 # while this process parses the outputs: 3000 WMT13 segments in 7.1 s instead of 11.0-11.9 s on 2
 # cores.  (spaCy's own n_process=2 was slower here: 18.4 s.)  Below it, the fork costs more.
@@ -50,7 +54,7 @@ def parse(segments: Sequence[Segment], parallel: bool | None = None) -> Parsed:
     if hit and hit[0] == srcs and hit[1] == hyps:
         return hit[2]
     if parallel is None:
-        parallel = len(segments) >= PARALLEL_PARSE_FROM and "fork" in mp.get_all_start_methods()
+        parallel = len(segments) >= PARALLEL_PARSE_FROM and _can_fork()
     fr = spacy_model(SPACY_FR, FR_PIPES)
     en = spacy_model(SPACY_EN, EN_PIPES)
     if parallel:
@@ -153,7 +157,7 @@ def _encode(texts: list[str]) -> Any:
     """(len(texts), 512) vectors; a large batch is split between this process and forked ones.
 
     Each text is encoded independently of its batch-mates, so the split changes no vector."""
-    if len(texts) < PARALLEL_ENCODE_FROM or ENCODE_PROCESSES < 2 or "fork" not in mp.get_all_start_methods():
+    if len(texts) < PARALLEL_ENCODE_FROM or ENCODE_PROCESSES < 2 or not _can_fork():
         return _encoder().encode(texts)
     return _encode_split(texts)
 
@@ -173,13 +177,55 @@ def _encode_in_child(texts: list[str]) -> Any:
     return _encoder().encode(texts)
 
 
-def _split_by_length(texts: list[str], n: int) -> list[list[str]]:
-    """n consecutive slices of texts with about the same number of characters each (the
-    encoder's cost grows with the tokens, and the batches mix words and sentences)."""
-    total = sum(map(len, texts))
-    parts: list[list[str]] = [[] for _ in range(n)]
+def _split_by_length(items: Sequence[T], n: int, size: Callable[[T], int] = len) -> list[list[T]]:
+    """n consecutive slices of items with about the same number of characters each (the
+    encoder's and the parsers' cost grows with the tokens, and texts differ in length)."""
+    total = sum(map(size, items))
+    parts: list[list[T]] = [[] for _ in range(n)]
     done = 0
-    for text in texts:
-        parts[min(n - 1, done * n // max(1, total))].append(text)
-        done += len(text)
+    for item in items:
+        parts[min(n - 1, done * n // max(1, total))].append(item)
+        done += size(item)
     return parts
+
+
+# From this many segments, `flag_segments` gives half of them to a forked process.  All six
+# default flaggers judge each segment on its own (the shared parse and vectors only save time),
+# so the split changes no flag.
+PARALLEL_FLAG_FROM = 200
+_one_process = False  # True while flaggers run on one part of a split: no nested forks
+_job: tuple[Sequence[Flagger], Sequence[Segment]] | None = None  # the forked process's part
+
+
+def flag_segments(flaggers: Sequence[Flagger], segments: Sequence[Segment],
+                  parallel: bool | None = None) -> list[ErrorSpan]:
+    """The findings of every flagger on segments (unsorted), computed on both cores: the segments
+    are split in two by length, and a forked process flags the second part while this one flags
+    the first.  State a flagger keeps (calibration lists) holds only this process's part then."""
+    global _one_process, _job
+    if parallel is None:
+        parallel = len(segments) >= PARALLEL_FLAG_FROM
+    if not parallel or len(segments) < 2 or not _can_fork():
+        return _flag_all(flaggers, segments)
+    first, second = _split_by_length(segments, 2, size=lambda seg: len(seg.src) + len(seg.hyp))
+    _one_process, _job = True, (flaggers, second)
+    try:
+        with mp.get_context("fork").Pool(1) as pool:  # forked here: the child inherits _job
+            child = pool.apply_async(_flag_job)
+            spans = _flag_all(flaggers, first)
+            return spans + child.get()
+    finally:
+        _one_process, _job = False, None
+
+
+def _flag_all(flaggers: Sequence[Flagger], segments: Sequence[Segment]) -> list[ErrorSpan]:
+    return [span for flagger in flaggers for span in flagger.flag(segments)]
+
+
+def _flag_job() -> list[ErrorSpan]:
+    assert _job is not None
+    return _flag_all(*_job)
+
+
+def _can_fork() -> bool:
+    return not _one_process and "fork" in mp.get_all_start_methods()
