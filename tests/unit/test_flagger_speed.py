@@ -69,3 +69,65 @@ def test_flagging_on_both_cores_changes_nothing() -> None:
     two = sort_flags(flag_segments(flaggers, segments, parallel=True))
     assert one == two
     assert {f.seg_idx for f in one} >= {0, 1, 2, 3}
+
+
+SENTENCE = "Le président de la République s'est rendu hier à Bruxelles, où il a rencontré Angela Merkel."
+HYP = "According to Barack Obama, the wooden rate cannot fall 3% in Paris, he said."
+
+
+def _span(text: str, word: str, with_space: bool = False) -> tuple[int, int]:
+    start = text.index(word)
+    return start, start + len(word) + (1 if with_space else 0)
+
+
+# (text, spans deleted): one word, with or without its space, at the start, middle and end, several
+# words, overlapping spans, a deletion that re-tokenizes a word ('cannot' -> 'can'), everything.
+DELETIONS = [
+    (HYP, [_span(HYP, "wooden")]),
+    (HYP, [_span(HYP, "wooden", with_space=True)]),
+    (HYP, [_span(HYP, "According")]),
+    (HYP, [_span(HYP, "said.")]),
+    (HYP, [_span(HYP, "not")]),
+    (HYP, [_span(HYP, "Barack "), _span(HYP, "3% "), _span(HYP, ", he said")]),
+    (HYP, [(5, 20), (10, 30)]),
+    (HYP, [(0, len(HYP))]),
+    (HYP, []),
+    (SENTENCE, [_span(SENTENCE, "hier ")]),
+    (SENTENCE, [_span(SENTENCE, "de la République ")]),
+    ("Bruxelles", [(0, 3)]),
+]
+
+
+@pytest.mark.parametrize("text,spans", DELETIONS)
+def test_embed_deleted_equals_encoding_the_edited_text(text: str, spans: list[tuple[int, int]]) -> None:
+    from eval.flaggers.common import _encoder, delete_spans, embed_deleted
+
+    edited = delete_spans(text, spans)
+    fast = embed_deleted([(text, spans)])
+    direct = _encoder().encode([edited])
+    assert fast.shape == (1, 512)
+    assert float(fast[0] @ direct[0]) >= 0.99999, edited
+
+
+def test_embed_deleted_in_one_batch() -> None:
+    """Many edits of several texts at once give what each alone gives."""
+    from eval.flaggers.common import _encoder, delete_spans, embed_deleted
+
+    edits = [(text, spans) for text, spans in DELETIONS] * 2
+    vectors = embed_deleted(edits)
+    direct = _encoder().encode([delete_spans(text, spans) for text, spans in edits])
+    assert vectors.shape == (len(edits), 512)
+    assert min(float(a @ b) for a, b in zip(vectors, direct)) >= 0.99999
+    assert embed_deleted([]).shape == (0, 512)
+
+
+@pytest.mark.parametrize("text,spans,expected", [
+    ("the wooden house", [(4, 11)], "the house"),
+    ("the wooden house", [(11, 16), (0, 4)], "wooden "),
+    ("abcdef", [(1, 4), (2, 5)], "af"),
+    ("abc", [], "abc"),
+])
+def test_delete_spans(text: str, spans: list[tuple[int, int]], expected: str) -> None:
+    from eval.flaggers.common import delete_spans
+
+    assert delete_spans(text, spans) == expected
