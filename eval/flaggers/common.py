@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import re
-from contextlib import nullcontext
 import unicodedata
+from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable, Sequence, TypeVar
@@ -208,6 +208,9 @@ def flag_segments(flaggers: Sequence[Flagger], segments: Sequence[Segment],
         parallel = len(segments) >= PARALLEL_FLAG_FROM
     if not parallel or len(segments) < 2 or not _can_fork():
         return _flag_all(flaggers, segments)
+    # Flagging one segment here first loads the models most runs need (spaCy, USE, the LM), so the
+    # forked process shares them instead of loading its own copies (seconds of CPU each).
+    _flag_all(flaggers, segments[:1])
     first, second = _split_by_length(segments, 2, size=lambda seg: len(seg.src) + len(seg.hyp))
     _one_process, _job = True, (flaggers, second)
     try:
@@ -240,6 +243,7 @@ def _can_fork() -> bool:
 # ones: a deletion test costs ~a window of 20 tokens instead of a whole sentence.
 USE_FIELD = 4
 FEATURE_TOKENS = 2048  # rows per forward batch of `_token_features` (a ~10 MB working set)
+GROUP_CHARS = 40_000  # edits handled together: bounds the full texts' features kept (~15 MB)
 
 
 def embed_deleted(edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any:
@@ -252,16 +256,16 @@ def embed_deleted(edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any
     """
     backend = _encoder()._model
     out = np.zeros((len(edits), 512), dtype=np.float32)
-    order = sorted(range(len(edits)), key=lambda i: edits[i][0])
+    order = sorted(range(len(edits)), key=lambda i: edits[i][0])  # the edits of a text together
     group: list[int] = []
-    rows = 0
+    chars = 0
     for k, i in enumerate(order):
         group.append(i)
-        rows += len(edits[i][0])
-        last = k + 1 == len(order) or edits[order[k + 1]][0] != edits[i][0]
-        if last and (rows >= 20 * FEATURE_TOKENS or k + 1 == len(order)):  # ~4 characters a token
+        chars += len(edits[i][0])
+        text_done = k + 1 == len(order) or edits[order[k + 1]][0] != edits[i][0]
+        if text_done and (chars >= GROUP_CHARS or k + 1 == len(order)):
             out[group] = _embed_deleted_group(backend, [edits[j] for j in group])
-            group, rows = [], 0
+            group, chars = [], 0
     return out
 
 
