@@ -12,10 +12,12 @@ Speed: all default flaggers over the 3000 WMT13 segments of one system.
     PYTHONPATH=. python bench/flaggers.py --ref           # the same, giving flaggers the reference
     PYTHONPATH=. python bench/flaggers.py --speed         # segments per second on WMT13
     PYTHONPATH=. python bench/flaggers.py --show codemix  # misses and false alarms, for debugging
+    PYTHONPATH=. python bench/flaggers.py --speed --dump flags.jsonl  # every flag, to diff two versions
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import glob
 import json
 import os
@@ -26,6 +28,7 @@ from collections import defaultdict
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from eval.flaggers import DEFAULT_FLAGGERS, run_flaggers  # noqa: E402
+from eval.flaggers.language import _detector  # noqa: E402
 from eval.types import Segment  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
@@ -79,6 +82,7 @@ def accuracy(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     flags = run_flaggers(segments, args.flaggers)
     elapsed = time.perf_counter() - started
+    dump(flags, args.dump)
     by_seg: dict[int, list] = defaultdict(list)
     for flag in flags:
         by_seg[flag.seg_idx].append(flag)
@@ -121,6 +125,14 @@ def accuracy(args: argparse.Namespace) -> None:
                     print(f"  flag: {f.category} {f.severity} {f.message}")
 
 
+def dump(flags: list, path: str | None) -> None:
+    """Every flag as one JSON line (confidence included), for diffing two versions' output."""
+    if path:
+        with open(path, "w", encoding="utf-8") as handle:
+            for flag in flags:
+                handle.write(json.dumps(dataclasses.asdict(flag), ensure_ascii=False, sort_keys=True) + "\n")
+
+
 def speed(args: argparse.Namespace) -> None:
     base = os.path.join(args.data, "wmt13-fr-en")
     with open(os.path.join(base, "src.fr"), encoding="utf-8") as handle:
@@ -129,17 +141,21 @@ def speed(args: argparse.Namespace) -> None:
     with open(path, encoding="utf-8") as handle:
         hyp = handle.read().splitlines()
     segments = [Segment(idx=i, src=s, hyp=h) for i, (s, h) in enumerate(zip(src, hyp))]
-    # Load every model first: the figure is throughput, not start-up.
+    # Load every model first: the figure is throughput, not start-up (lingua's detector, which
+    # the untranslated flagger loads on the first doubtful output, included).
     run_flaggers(segments[:20], args.flaggers)
-    started = time.perf_counter()
+    _detector()
+    started, cpu_before = time.perf_counter(), sum(os.times()[:4])
     flags = run_flaggers(segments, args.flaggers)
     elapsed = time.perf_counter() - started
+    dump(flags, args.dump)
     counts: dict[str, int] = defaultdict(int)
     for flag in flags:
         counts[f"{flag.category}/{flag.severity}"] += 1
+    cpu = sum(os.times()[:4]) - cpu_before
     print(f"WMT13 {args.system}: {len(segments)} segments in {elapsed:.1f} s = "
           f"{len(segments) / elapsed:.0f} segments/s ({os.cpu_count()} cores; flaggers: "
-          f"{', '.join(args.flaggers)})")
+          f"{', '.join(args.flaggers)}); CPU time {cpu:.1f} s; load average {os.getloadavg()[0]:.1f}")
     print("flags:", dict(sorted(counts.items())))
     serious = {f.seg_idx for f in flags if f.severity in ("major", "critical")}
     print(f"segments with a major or critical flag: {len(serious)}/{len(segments)} "
@@ -153,6 +169,7 @@ def main() -> None:
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--system", default="online-B.en", help="a file of systems/, or 'ref' (the human reference)")
     parser.add_argument("--flaggers", nargs="*", default=list(DEFAULT_FLAGGERS))
+    parser.add_argument("--dump", help="write every flag to this file, one JSON line each")
     parser.add_argument("--show", help="print the misses of one perturbation type ('mt': good items' flags)")
     args = parser.parse_args()
     if not os.path.isdir(args.data):

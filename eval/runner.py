@@ -24,6 +24,7 @@ from .config import RunConfig
 from .errors import UsageError
 from .flaggers import sort_flags
 from .flaggers.base import Flagger
+from .flaggers.common import flag_segments
 from .io.atomic import atomic_folder, atomic_write
 from .io.load import language_warnings, load_system, load_testset
 from .metrics.base import Metric, Progress
@@ -160,10 +161,10 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
         results = {name: SystemResult(name, scores[name], origin=origins.get(name)) for name in systems}
         for result in results.values():
             result.flags.extend(model_spans(result))
-        for flagger in flaggers:
-            for name, hyps in systems.items():
-                results[name].flags.extend(flagger.flag(testset.segments(hyps)))
-                advance(len(testset))
+        if flaggers:
+            for name, hyps in systems.items():  # one system at a time: its parse serves every flagger
+                results[name].flags.extend(flag_segments(flaggers, testset.segments(hyps)))
+                advance(len(testset) * len(flaggers))
     for result in results.values():
         result.flags = sort_flags(result.flags)
 

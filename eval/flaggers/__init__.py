@@ -14,11 +14,9 @@ DEFAULT_FLAGGERS = ("names", "numbers", "untranslated", "fluency", "coverage", "
 
 def run_flaggers(segments: Sequence[Segment], names: Sequence[str] | None = None) -> list[ErrorSpan]:
     from ..registry import load
+    from .common import flag_segments
 
-    spans: list[ErrorSpan] = []
-    for name in names or DEFAULT_FLAGGERS:
-        spans.extend(load("flagger", name)().flag(segments))
-    return sort_flags(spans)
+    return sort_flags(flag_segments([load("flagger", name)() for name in names or DEFAULT_FLAGGERS], segments))
 
 
 def sort_flags(spans: Sequence[ErrorSpan]) -> list[ErrorSpan]:
