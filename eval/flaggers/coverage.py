@@ -23,7 +23,7 @@ import numpy as np
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
-from .common import embed, fold, make_span, parse
+from .common import embed, embed_deleted, fold, make_span, parse
 
 WORD_SIM = 0.6  # below this, a word has no translation among the other side's words
 LOO_GAIN = 0.01  # deleting the word must bring the two sides this much closer
@@ -115,7 +115,11 @@ class CoverageFlagger(Flagger):
 
         # 2. candidates: output words with no close source word; and the source's orphans,
         #    its content words with no close output word (the other half of a paraphrase)
-        loo_texts: list[str] = []
+        edits: dict[tuple[str, tuple[tuple[int, int], ...]], int] = {}  # (text, deleted spans) -> row
+
+        def edit(text: str, spans: tuple[tuple[int, int], ...] = ()) -> int:
+            return edits.setdefault((text, spans), len(edits))
+
         candidates = []
         omissions = []
         src_starts = {seg.idx: [m.start() for m in SRC_TOKEN.finditer(seg.src) if m.group().lower() not in FR_STOP]
@@ -138,9 +142,8 @@ class CoverageFlagger(Flagger):
                 if partner >= OMIT_PAIR:
                     continue  # paired with an output orphan: a paraphrase (no deletion test needed)
                 start = src_starts[seg.idx][j]
-                without = (seg.src[:start] + seg.src[start + len(word):]).replace("  ", " ")
-                omissions.append((seg, word, start, float(sims[:, j].max()), partner, without))
-                loo_texts.extend([seg.src, seg.hyp, without])
+                omissions.append((seg, word, start, float(sims[:, j].max()), partner,
+                                  (edit(seg.src), edit(seg.hyp), edit(seg.src, ((start, start + len(word)),)))))
             # With a reference: an output word the reference also uses, or a close one, is no addition.
             ref_prefixes = {fold(m.group())[:5] for ref in seg.refs for m in SRC_TOKEN.finditer(ref)}
             ref_matrix = np.stack(vectors(ref_words[seg.idx])) if ref_words.get(seg.idx) else None
@@ -157,17 +160,16 @@ class CoverageFlagger(Flagger):
                         partner = max((float(sims[k, j]) for j in src_orphan), default=0.0)
                         if partner >= self.pair_sim:
                             continue
-                    without = (seg.hyp[:tok.idx] + seg.hyp[tok.idx + len(tok.text):]).replace("  ", " ")
-                    candidates.append((seg, tok, best, partner, without))
-                    loo_texts.extend([seg.src, seg.hyp, without])
+                    candidates.append((seg, tok, best, partner,
+                                       (edit(seg.src), edit(seg.hyp), edit(seg.hyp, ((tok.idx, tok.idx + len(tok.text)),)))))
         if not candidates and not omissions:
             return []
-        vectors(loo_texts)
-
-        # 3. deletion test
+        # 3. deletion test: each text with and without the word, from one pass over its tokens
+        #    (only the tokens near the deleted word are recomputed)
+        rows = embed_deleted(list(edits))
         spans = []
-        for seg, tok, best, partner, without in candidates:
-            src_vec, hyp_vec, wo_vec = cache[seg.src], cache[seg.hyp], cache[without]
+        for seg, tok, best, partner, (src_row, hyp_row, without_row) in candidates:
+            src_vec, hyp_vec, wo_vec = rows[src_row], rows[hyp_row], rows[without_row]
             gain = float(src_vec @ wo_vec - src_vec @ hyp_vec)
             self.debug.append((seg.idx, tok.text, best, gain, partner))
             if seg.refs:
@@ -181,8 +183,8 @@ class CoverageFlagger(Flagger):
                 spans.append(make_span(seg, self.name, "accuracy/addition", "minor", tok.idx, tok.idx + len(tok.text),
                                        f"'{tok.text}' has no counterpart in the source (closest source word "
                                        f"{best:.2f}; the output is closer to the source without it)", confidence))
-        for seg, word, start, best, partner, without in omissions:
-            src_vec, hyp_vec, wo_vec = cache[seg.src], cache[seg.hyp], cache[without]
+        for seg, word, start, best, partner, (src_row, hyp_row, without_row) in omissions:
+            src_vec, hyp_vec, wo_vec = rows[src_row], rows[hyp_row], rows[without_row]
             gain = float(hyp_vec @ wo_vec - hyp_vec @ src_vec)
             self.debug_omissions.append((seg.idx, word, best, gain, partner))
             if gain > self.omit_gain and partner < OMIT_PAIR:
