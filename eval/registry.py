@@ -42,6 +42,7 @@ FLAGGERS: dict[str, Entry] = {
     "coverage": Entry("eval.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
     "false-friends": Entry("eval.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True),
     "negation": Entry("eval.flaggers.negation:NegationFlagger", "polarity flips: a negation added or lost (ils ont gagné -> they did not win)", needs_source=True),
+    "tense": Entry("eval.flaggers.tense:TenseFlagger", "a future in the output with none in the source (les prix baissent -> prices will fall)", needs_source=True),
 }
 
 FORMATS: dict[str, Entry] = {
