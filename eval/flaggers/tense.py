@@ -1,9 +1,9 @@
 """Tense: an output that puts in the future what the source does not.
 
 A model that turns 'les prix baissent' into 'prices will fall' states a forecast the source does
-not make.  The output's future ('will', "'ll", "won't", 'shall' before a verb) needs
-a future somewhere in the source: a future verb form ('sera', 'baisseront'), 'aller' + infinitive ('va baisser'), or a word that carries the future ('demain',
-'prochain', 'bientôt', 'doit', 'prévoit').  A French present for a future event is common, so only
+not make.  The output's future ('will', "'ll", "won't", 'shall' before a verb) needs a future
+somewhere in the source: a future verb form ('sera', 'baisseront'), 'aller' + infinitive ('va
+baisser'), or a word that carries the future ('demain', 'prochain', 'bientôt', 'doit', 'prévoit').  A French present for a future event is common, so only
 the output side is checked this way, and the flag is minor (confidence 0.5).
 
 Measured (bench/flaggers.md): DEMETR tense items 25% flagged ('is' → 'will be'; the past/present
