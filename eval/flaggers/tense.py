@@ -3,8 +3,9 @@
 A model that turns 'les prix baissent' into 'prices will fall' states a forecast the source does
 not make.  The output's future ('will', "'ll", "won't", 'shall' before a verb) needs a future
 somewhere in the source: a future verb form ('sera', 'baisseront'), 'aller' + infinitive ('va
-baisser'), or a word that carries the future ('demain', 'prochain', 'bientôt', 'doit', 'prévoit').  A French present for a future event is common, so only
-the output side is checked this way, and the flag is minor (confidence 0.5).
+baisser'), or a word that carries the future ('demain', 'prochain', 'bientôt', 'doit', 'prévoit').
+A French present for a future event is common, so only the output side is checked this way, and
+the flag is minor (confidence 0.5).
 
 Measured (bench/flaggers.md): DEMETR tense items 25% flagged ('is' → 'will be'; the past/present
 swaps are not looked for), good translations 0/50; WMT13 segments flagged: human reference 1.1%
