@@ -169,11 +169,11 @@ COVERAGE_WITH_REF = [
     ("Près de 20 000 maisons ont été détruites par l'armée lors des bombardements.",
      "Nearly 20,000 houses were destroyed by the army during the shelling.",
      "Almost 20,000 homes were destroyed by the army in the shelling.", []),
-    # without the reference the paraphrase 'appealed' (séduit) is taken for the addition and
-    # 'naive' missed; the reference, which has 'appealed' and no 'naive', sets it right
+    # without the reference the paraphrase 'appealed' (séduit) is taken for an addition (tested
+    # below); the reference, which has it, clears it
     ("L'introduction d'écrans plus grands a peut-être séduit des acheteurs.",
-     "The introduction of bigger screens may have appealed to naive buyers.",
-     "The introduction of larger screens may have appealed to buyers.", ["naive"]),
+     "The introduction of bigger screens may have appealed to buyers.",
+     "The introduction of larger screens may have appealed to buyers.", []),
     ("L'introduction d'écrans plus grands a peut-être séduit des acheteurs.",
      "The introduction of bigger screens may have appealed to buyers.",
      "Bigger screens might have attracted buyers.", []),
@@ -184,6 +184,12 @@ COVERAGE_WITH_REF = [
 def test_coverage_with_a_reference(src: str, hyp: str, ref: str, added: list[str]) -> None:
     flags = load("flagger", "coverage")().flag([Segment(0, src, hyp, (ref,))])
     assert [hyp[f.start:f.end] for f in flags if f.category == "accuracy/addition"] == added
+
+
+def test_the_reference_clears_a_paraphrase() -> None:
+    src, hyp = COVERAGE_WITH_REF[2][:2]
+    flags = load("flagger", "coverage")().flag([Segment(0, src, hyp)])
+    assert [hyp[f.start:f.end] for f in flags if f.category == "accuracy/addition"] == ["appealed"]
 
 
 FALSE_FRIENDS = [
