@@ -169,17 +169,13 @@ class CoverageFlagger(Flagger):
             src_vec, hyp_vec, wo_vec = rows[src_row], rows[hyp_row], rows[without_row]
             gain = float(src_vec @ wo_vec - src_vec @ hyp_vec)
             self.debug.append((seg.idx, tok.text, best, gain, partner))
-            if seg.refs:
-                if gain > REF_LOO_GAIN:
-                    confidence = min(0.9, 0.45 + 20 * gain + (self.word_sim - best))
-                    spans.append(make_span(seg, self.name, "accuracy/addition", "minor", tok.idx, tok.idx + len(tok.text),
-                                           f"'{tok.text}' has no counterpart in the source (closest source word "
-                                           f"{best:.2f}) nor in the reference", confidence))
-            elif gain > self.loo_gain:
+            threshold, why = ((REF_LOO_GAIN, "nor in the reference") if seg.refs
+                              else (self.loo_gain, "the output is closer to the source without it"))
+            if gain > threshold:
                 confidence = min(0.9, 0.4 + 20 * gain + (self.word_sim - best))
                 spans.append(make_span(seg, self.name, "accuracy/addition", "minor", tok.idx, tok.idx + len(tok.text),
                                        f"'{tok.text}' has no counterpart in the source (closest source word "
-                                       f"{best:.2f}; the output is closer to the source without it)", confidence))
+                                       f"{best:.2f}; {why})", confidence))
         for seg, word, start, best, partner, (src_row, hyp_row, without_row) in omissions:
             src_vec, hyp_vec, wo_vec = rows[src_row], rows[hyp_row], rows[without_row]
             gain = float(hyp_vec @ wo_vec - hyp_vec @ src_vec)
