@@ -16,7 +16,8 @@ extended with the hash of every reference.
   stored as per-segment marks and rebuilt with their counts (`split_segments`); per-segment
   values a result carries in its (unserialised) `segment_parts` attribute, e.g. BERTScore's
   precision and recall, are stored per segment and their means rebuilt under the same keys;
-  other keys are constant for one signature and stored with it.
+  error spans (`error_spans`, XCOMET) are stored with their segment and re-indexed to its place
+  in the scored set; other keys are constant for one signature and stored with it.
 
 The database is safe for several processes (WAL journal, one transaction per batch).
 """
@@ -48,6 +49,13 @@ CREATE TABLE IF NOT EXISTS signatures (
 
 
 OFF = ("0", "off", "no", "false", "none")
+# The layout of the stored entries; part of every key, so that entries an older layout wrote are
+# misses, never read as this one (2: XCOMET error spans stored per segment, not per signature).
+ENTRY_FORMAT = 2
+
+
+def _sig_key(signature: str) -> str:
+    return sha256_text(f"{signature}|entries:{ENTRY_FORMAT}")
 
 
 def default_path() -> Path:
@@ -89,7 +97,7 @@ class ScoreCache:
         self.close()
 
     def get_many(self, signature: str, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
-        sig = sha256_text(signature)
+        sig = _sig_key(signature)
         wanted = sorted(set(keys))
         found: dict[str, dict[str, Any]] = {}
         with self.lock:
@@ -103,7 +111,7 @@ class ScoreCache:
         return found
 
     def put_many(self, signature: str, entries: dict[str, dict[str, Any]], extra: dict[str, Any]) -> None:
-        sig = sha256_text(signature)
+        sig = _sig_key(signature)
         with self.lock, self.db:
             self.db.execute("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?)",
                             (sig, signature, json.dumps(extra, sort_keys=True)))
@@ -112,7 +120,7 @@ class ScoreCache:
 
     def signature_extra(self, signature: str) -> dict[str, Any] | None:
         with self.lock:
-            row = self.db.execute("SELECT extra FROM signatures WHERE sig = ?", (sha256_text(signature),)).fetchone()
+            row = self.db.execute("SELECT extra FROM signatures WHERE sig = ?", (_sig_key(signature),)).fetchone()
         return json.loads(row[0]) if row else None
 
     def __len__(self) -> int:

