@@ -75,8 +75,9 @@ class FastUseTokenizer:
 
     The pure-python port was a third of the flaggers' encoding time (2.9 of 11.1 s per 1000 WMT13
     segments); the C++ library makes a text 5-6x faster (the checks below included).  The two
-    disagree in three known cases, which go to the pure-python tokenizer (measured over 166,000 WMT12/13 and DEMETR texts, their words
-    and n-grams, and 100,000 random strings: 4 texts differ, all of these kinds):
+    disagree in three known cases, which go to the pure-python tokenizer (measured over 166,000
+    WMT12/13 and DEMETR texts, their words and n-grams, and 100,000 random strings: 4 texts
+    differ, all of these kinds):
     - unknown characters: C++ merges a run of them into one `<unk>` ('ΝΑΤΟ' -> ▁ <unk> Α <unk>,
       the port gives one `<unk>` per character);
     - an empty text: C++ gives no id, the port one `<unk>`;
