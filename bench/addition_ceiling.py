@@ -29,9 +29,9 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from eval.flaggers.common import embed, fold, parse, zipf  # noqa: E402
-from eval.flaggers.coverage import FR_STOP, SRC_TOKEN, STOP, CoverageFlagger  # noqa: E402
-from eval.types import Segment  # noqa: E402
+from relecture.flaggers.common import embed, fold, parse, zipf  # noqa: E402
+from relecture.flaggers.coverage import FR_STOP, SRC_TOKEN, STOP, CoverageFlagger  # noqa: E402
+from relecture.types import Segment  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 FEATURES = ("best_sim", "sentence_gain", "window_gain", "zipf", "capitalised")

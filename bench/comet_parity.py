@@ -163,8 +163,8 @@ def build(out: Path) -> None:
 
 
 def ours(out: Path) -> dict[str, dict]:
-    from eval.metrics.comet import COMET
-    from eval.types import Segment
+    from relecture.metrics.comet import COMET
+    from relecture.types import Segment
 
     expected = json.loads((out / "official_scores.json").read_text(encoding="utf-8"))
     rows = expected["samples"]

@@ -30,7 +30,7 @@ from sacrebleu.metrics import BLEU, CHRF, TER  # noqa: E402
 from sacrebleu.significance import PairedTest  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from eval import stats  # noqa: E402
+from relecture import stats  # noqa: E402
 
 DEFAULT_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "wmt13-fr-en"
 PAIRS = [("online-B", "KIT_primary.2658"), ("uedin-wmt13.2838", "LIMSI-Ncode-SOUL-primary.2585"),

@@ -6,7 +6,7 @@ Rows: `learned` (ours) trained on the other year only (the figure that counts: n
 its own training judgments), both variants; and each signal alone: sentence chrF, sentence BLEU
 (the `chrf` and `bleu` metrics' segment scores), BERTScore F1, sim-ref, sim-src, USE
 output-reference cosine.  Features are computed by the metric code itself
-(eval.metrics.learned.compute_features) for every judged (segment, system) output, cached
+(relecture.metrics.learned.compute_features) for every judged (segment, system) output, cached
 under --cache (the first run takes a while on a CPU).
 """
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from train_learned import VARIANTS, YEARS, features_for, tau_of, train
 
-    from eval.meta import kendall_tau, load_wmt
+    from relecture.meta import kendall_tau, load_wmt
 
     loaded = {}
     for name in YEARS:

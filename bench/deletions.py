@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from eval.flaggers.common import _encoder, delete_spans, embed_deleted  # noqa: E402
+from relecture.flaggers.common import _encoder, delete_spans, embed_deleted  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 

@@ -27,9 +27,9 @@ from collections import defaultdict
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from eval.flaggers import DEFAULT_FLAGGERS, run_flaggers  # noqa: E402
-from eval.flaggers.language import _detector  # noqa: E402
-from eval.types import Segment  # noqa: E402
+from relecture.flaggers import DEFAULT_FLAGGERS, run_flaggers  # noqa: E402
+from relecture.flaggers.language import _detector  # noqa: E402
+from relecture.types import Segment  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 

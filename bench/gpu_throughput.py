@@ -36,7 +36,7 @@ PEAK_BF16_TFLOPS = {"H200": 989.0, "H100": 989.0, "A100": 312.0, "L40S": 362.0, 
 def wmt13_lengths(data: Path, n: int) -> list[tuple[int, int, int]]:
     from transformers import AutoTokenizer
 
-    from eval.encoders import MINILM
+    from relecture.encoders import MINILM
 
     tokenizer = AutoTokenizer.from_pretrained(str(MINILM.checked_path()))
     folder = data / "wmt13-fr-en"
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     import torch
     from transformers import XLMRobertaConfig, XLMRobertaModel
 
-    from eval.encoders import pick_device, pick_dtype
+    from relecture.encoders import pick_device, pick_dtype
 
     device = pick_device(args.device)
     if args.tiny:

@@ -39,7 +39,7 @@ def main() -> None:
     if not systems:
         sys.exit(f"no systems under {args.data / 'systems'}")
     ref, src = args.data / "ref.en", args.data / "src.fr"
-    ours_cmd = [sys.executable, "-m", "eval", "score", "--src", str(src), "--ref", str(ref), "--metrics", "bleu,chrf,ter", "--format", "json"]
+    ours_cmd = [sys.executable, "-m", "relecture", "score", "--src", str(src), "--ref", str(ref), "--metrics", "bleu,chrf,ter", "--format", "json"]
     for path in systems:
         ours_cmd += ["--hyp", str(path)]
     sacre_cmd = [sys.executable, "-m", "sacrebleu", str(ref), "-i", *map(str, systems), "-m", "bleu", "chrf", "ter", "-f", "text", "-w", "4"]

@@ -38,10 +38,10 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from eval.cache import ScoreCache, score_cached
-    from eval.metrics.semantic import BERTScore
-    from eval.encoders import MINILM, get_token_encoder
-    from eval.types import Segment
+    from relecture.cache import ScoreCache, score_cached
+    from relecture.metrics.semantic import BERTScore
+    from relecture.encoders import MINILM, get_token_encoder
+    from relecture.types import Segment
 
     folder = Path(args.data) / "wmt13-fr-en"
     src = read(folder / "src.fr", args.segments)
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     default_threads = torch.get_num_threads()
     start = time.perf_counter()
     metric = BERTScore()
-    encoder = get_token_encoder()  # sets the thread count (eval.models.set_cpu_threads)
+    encoder = get_token_encoder()  # sets the thread count (relecture.models.set_cpu_threads)
     load_ours = time.perf_counter() - start
     our_threads = torch.get_num_threads()
     print(f"WMT13 {args.system}: {n} segments, CPU, torch {torch.__version__}; torch default threads "

@@ -2,7 +2,7 @@
 
 Public API::
 
-    from eval import evaluate, load_config
+    from relecture import evaluate, load_config
     report = evaluate(load_config("configs/demo.yaml"))
 """
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""python -m eval"""
+"""python -m relecture"""
 from __future__ import annotations
 
 from .cli import console_main

@@ -444,7 +444,7 @@ def plugin_categories() -> list[str]:
 
     found: list[str] = []
     for entry in registry.FLAGGERS.values():
-        if entry.target.startswith("eval."):
+        if entry.target.startswith("relecture."):
             continue
         try:
             cls = registry.resolve(entry.target)

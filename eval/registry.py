@@ -23,34 +23,34 @@ class Entry:
 
 
 METRICS: dict[str, Entry] = {
-    "bleu": Entry("eval.metrics.lexical:BLEU", "sacrebleu BLEU (corpus; sentence BLEU per segment)", needs_reference=True),
-    "chrf": Entry("eval.metrics.lexical:CHRF", "sacrebleu chrF", needs_reference=True),
-    "chrf++": Entry("eval.metrics.lexical:CHRFpp", "sacrebleu chrF++ (chrF with word bigrams)", needs_reference=True),
-    "ter": Entry("eval.metrics.lexical:TER", "sacrebleu TER (lower is better)", needs_reference=True),
-    "sim-ref": Entry("eval.metrics.semantic:SimRef", "output-reference cosine, packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
-    "bertscore": Entry("eval.metrics.semantic:BERTScore", "BERTScore F1 (P, R in extra), packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
-    "sim-src": Entry("eval.metrics.semantic:SimSrc", "output-source cross-lingual cosine, packaged multilingual USE (offline, no reference)", needs_source=True),
-    "learned": Entry("eval.metrics.learned:Learned", "the project's FR->EN metric trained on WMT12/13 judgments (reference-free fallback)", needs_source=True, gpu="optional"),
-    "comet": Entry("eval.metrics.comet:COMET", "COMET / CometKiwi / XCOMET checkpoint (model: hub id or local path)", needs_source=True, gpu="recommended", hub=True),
+    "bleu": Entry("relecture.metrics.lexical:BLEU", "sacrebleu BLEU (corpus; sentence BLEU per segment)", needs_reference=True),
+    "chrf": Entry("relecture.metrics.lexical:CHRF", "sacrebleu chrF", needs_reference=True),
+    "chrf++": Entry("relecture.metrics.lexical:CHRFpp", "sacrebleu chrF++ (chrF with word bigrams)", needs_reference=True),
+    "ter": Entry("relecture.metrics.lexical:TER", "sacrebleu TER (lower is better)", needs_reference=True),
+    "sim-ref": Entry("relecture.metrics.semantic:SimRef", "output-reference cosine, packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
+    "bertscore": Entry("relecture.metrics.semantic:BERTScore", "BERTScore F1 (P, R in extra), packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
+    "sim-src": Entry("relecture.metrics.semantic:SimSrc", "output-source cross-lingual cosine, packaged multilingual USE (offline, no reference)", needs_source=True),
+    "learned": Entry("relecture.metrics.learned:Learned", "the project's FR->EN metric trained on WMT12/13 judgments (reference-free fallback)", needs_source=True, gpu="optional"),
+    "comet": Entry("relecture.metrics.comet:COMET", "COMET / CometKiwi / XCOMET checkpoint (model: hub id or local path)", needs_source=True, gpu="recommended", hub=True),
 }
 
 FLAGGERS: dict[str, Entry] = {
-    "names": Entry("eval.flaggers.names:NamesFlagger", "named entities dropped, replaced, misspelled or invented", needs_source=True),
-    "numbers": Entry("eval.flaggers.numbers:NumbersFlagger", "numbers, dates, times, amounts changed, missing or extra", needs_source=True),
-    "untranslated": Entry("eval.flaggers.language:UntranslatedFlagger", "French left in the output, copied source, third language", needs_source=True),
-    "fluency": Entry("eval.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True),
-    "coverage": Entry("eval.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
-    "false-friends": Entry("eval.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True),
-    "negation": Entry("eval.flaggers.negation:NegationFlagger", "polarity flips: a negation added or lost (ils ont gagné -> they did not win)", needs_source=True),
-    "tense": Entry("eval.flaggers.tense:TenseFlagger", "a future in the output with none in the source (les prix baissent -> prices will fall)", needs_source=True),
+    "names": Entry("relecture.flaggers.names:NamesFlagger", "named entities dropped, replaced, misspelled or invented", needs_source=True),
+    "numbers": Entry("relecture.flaggers.numbers:NumbersFlagger", "numbers, dates, times, amounts changed, missing or extra", needs_source=True),
+    "untranslated": Entry("relecture.flaggers.language:UntranslatedFlagger", "French left in the output, copied source, third language", needs_source=True),
+    "fluency": Entry("relecture.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True),
+    "coverage": Entry("relecture.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
+    "false-friends": Entry("relecture.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True),
+    "negation": Entry("relecture.flaggers.negation:NegationFlagger", "polarity flips: a negation added or lost (ils ont gagné -> they did not win)", needs_source=True),
+    "tense": Entry("relecture.flaggers.tense:TenseFlagger", "a future in the output with none in the source (les prix baissent -> prices will fall)", needs_source=True),
 }
 
 FORMATS: dict[str, Entry] = {
-    "json": Entry("eval.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
-    "jsonl": Entry("eval.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
-    "md": Entry("eval.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
-    "html": Entry("eval.report.html:write_html", "report.html: self-contained page: score table, plots, segment explorer, comparison"),
-    "junit": Entry("eval.report.junit:write_report_junit", "junit.xml: one test case per gate (gates: in the config)"),
+    "json": Entry("relecture.report.json_report:write_results", "results.json: scores, signatures, flag counts (schema-versioned)"),
+    "jsonl": Entry("relecture.report.json_report:write_segments", "segments.jsonl: per-segment scores and flags"),
+    "md": Entry("relecture.report.markdown:write_markdown", "report.md: systems x metrics table, data summary, signatures"),
+    "html": Entry("relecture.report.html:write_html", "report.html: self-contained page: score table, plots, segment explorer, comparison"),
+    "junit": Entry("relecture.report.junit:write_report_junit", "junit.xml: one test case per gate (gates: in the config)"),
 }
 
 KINDS = {"metric": METRICS, "flagger": FLAGGERS, "format": FORMATS}

@@ -3,7 +3,7 @@
     PYTHONPATH=. python scripts/train_learned.py --data ../shared/data [--out eval/metrics/learned_weights.json]
 
 For each year, the features of every judged (segment, system) output are computed with the very
-code the metric runs (eval.metrics.learned.compute_features) and cached under --cache.  A linear
+code the metric runs (relecture.metrics.learned.compute_features) and cached under --cache.  A linear
 model over standardised features is fitted with a pairwise logistic loss (RankNet with a linear
 scorer): for a human judgment "a better than b", loss = log(1 + exp(-(w · (z_a - z_b)))), plus
 an L2 penalty.  The problem is convex; L-BFGS from zero in float64 reaches the same weights on
@@ -25,8 +25,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from eval.meta import WMTYear, data_hashes, kendall_tau, load_wmt  # noqa: E402
-from eval.metrics.learned import FEATURES, LEN_REF_FEATURES, REF_FEATURES, SRC_FEATURES, compute_features  # noqa: E402
+from relecture.meta import WMTYear, data_hashes, kendall_tau, load_wmt  # noqa: E402
+from relecture.metrics.learned import FEATURES, LEN_REF_FEATURES, REF_FEATURES, SRC_FEATURES, compute_features  # noqa: E402
 
 SCRIPT_VERSION = "1"
 SEED = 13
@@ -37,7 +37,7 @@ VARIANTS = {"ref": REF_FEATURES + LEN_REF_FEATURES + SRC_FEATURES, "src": SRC_FE
 
 def features_for(year: WMTYear, folder: Path, cache_dir: Path, chunk: int = 2000) -> tuple[list[tuple[int, str]], dict[str, np.ndarray]]:
     """Features of every judged (segment, system) item of one year, cached by data hash."""
-    from eval.encoders import MINILM, USE_M3, get_token_encoder, get_use_encoder
+    from relecture.encoders import MINILM, USE_M3, get_token_encoder, get_use_encoder
 
     items = year.judged()
     key = hashlib.sha256(json.dumps([data_hashes(folder), FEATURES, MINILM.sha256, USE_M3.sha256,
@@ -100,7 +100,7 @@ def train(years: list[tuple[WMTYear, list[tuple[int, str]], dict[str, np.ndarray
 
 
 def tau_of(model: dict, year: WMTYear, items: list[tuple[int, str]], feats: dict[str, np.ndarray]) -> float:
-    from eval.metrics.learned import apply_model
+    from relecture.metrics.learned import apply_model
 
     scores = apply_model(model, feats)
     return kendall_tau(year.pairs, {item: float(s) for item, s in zip(items, scores)})

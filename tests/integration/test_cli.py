@@ -8,8 +8,8 @@ import sys
 import jsonschema
 import pytest
 
-from eval.cli import main
-from eval.report.json_report import SCHEMA_PATH, read_run
+from relecture.cli import main
+from relecture.report.json_report import SCHEMA_PATH, read_run
 
 SRC_FR = "\n".join([
     "Le gouvernement a annoncé une nouvelle réforme des retraites ce matin.",
@@ -115,7 +115,7 @@ def test_config_error_exit_2(capsys, write):
 
 def test_debug_shows_the_traceback(write):
     config = write("c.yaml", "testset: {src: x.fr}\nsystms: {}\n")
-    from eval.errors import ConfigError
+    from relecture.errors import ConfigError
 
     with pytest.raises(ConfigError):
         main(["--debug", "run", "-c", str(config)])
@@ -150,8 +150,8 @@ def test_same_inputs_same_outputs(capsys, repo, tmp_path):
 
 
 def test_killed_run_leaves_no_results(monkeypatch, repo, tmp_path):
-    from eval import registry
-    from eval.registry import Entry
+    from relecture import registry
+    from relecture.registry import Entry
 
     monkeypatch.setitem(registry.FORMATS, "boom", Entry("tests.integration.test_cli:_explode", "fails"))
     code = main(["run", "-c", str(repo / "configs" / "demo.yaml"), "--set", "reports=[json, boom]", "-o", str(tmp_path / "r")])
@@ -165,18 +165,18 @@ def _explode(report, folder):
 
 
 def test_ls_and_help_do_not_import_torch(repo):
-    code = ("import sys; from eval.cli import main; "
+    code = ("import sys; from relecture.cli import main; "
             "[main(['ls', w]) for w in ('metrics', 'flaggers', 'formats')]; "
             "assert 'torch' not in sys.modules and 'transformers' not in sys.modules and 'spacy' not in sys.modules")
     done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "bleu" in done.stdout and "chrf++" in done.stdout and "md" in done.stdout
-    helped = subprocess.run([sys.executable, "-m", "eval", "--help"], cwd=repo, capture_output=True, text=True)
+    helped = subprocess.run([sys.executable, "-m", "relecture", "--help"], cwd=repo, capture_output=True, text=True)
     assert helped.returncode == 0 and "Exit codes" in helped.stdout
 
 
 def test_python_api(repo):
-    from eval import Report, evaluate, load_config
+    from relecture import Report, evaluate, load_config
 
     report = evaluate(load_config(repo / "configs" / "demo.yaml", ["metrics=[bleu]"]))
     assert isinstance(report, Report)

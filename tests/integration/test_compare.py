@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from eval import registry
-from eval.cli import main
-from eval import load_config
-from eval.report.json_report import read_run, write_results, write_segments
-from eval.runner import evaluate, write_run
-from eval.types import ErrorSpan
+from relecture import registry
+from relecture.cli import main
+from relecture import load_config
+from relecture.report.json_report import read_run, write_results, write_segments
+from relecture.runner import evaluate, write_run
+from relecture.types import ErrorSpan
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
@@ -252,7 +252,7 @@ def test_different_signatures_are_refused(demo_run, tmp_path, capsys, metric, ol
 
 def test_model_metric_weights_hash_is_checked(demo_run, tmp_path, capsys) -> None:
     """An averaged (model) metric: segment scores resampled; another weights hash refused."""
-    from eval.types import MetricResult
+    from relecture.types import MetricResult
 
     def add_model_metric(weights: str, shift: float):
         def edit(report):
@@ -377,7 +377,7 @@ def test_github_annotations_and_step_summary(demo_run, tmp_path, capsys, monkeyp
 
 
 def test_annotation_escaping() -> None:
-    from eval.report.github import annotation
+    from relecture.report.github import annotation
 
     assert annotation("error", "50% worse\nsee below", title="gate: a, b", file="configs/ci.yaml", line=3) == \
         "::error file=configs/ci.yaml,line=3,title=gate%3A a%2C b::50%25 worse%0Asee below"
@@ -397,7 +397,7 @@ def test_several_candidates_get_holm_adjusted_p_values(demo_run, tmp_path, capsy
     result = json.loads((tmp_path / "out" / "compare.json").read_text())
     assert [c["system"] for c in result["candidates"]] == ["cand0", "cand1", "sys-b"]
     assert result["info"]["multiple_comparisons"] == "holm"
-    from eval.stats import holm_bonferroni
+    from relecture.stats import holm_bonferroni
 
     for metric in ("bleu", "chrf", "ter"):
         rows = [r for r in result["comparisons"] if r["metric"] == metric]
@@ -480,7 +480,7 @@ def test_a_malformed_gate_fails_before_scoring(tmp_path, capsys) -> None:
 def test_the_example_workflow_calls_compare_correctly() -> None:
     import shlex
 
-    from eval.cli import build_parser
+    from relecture.cli import build_parser
 
     workflow = yaml.safe_load((REPO / "examples" / "github-actions.yml").read_text(encoding="utf-8"))
     steps = workflow["jobs"]["gates"]["steps"]

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from eval import registry
-from eval.flaggers.base import Flagger
-from eval.metrics.base import Metric
-from eval.runner import build
-from eval.types import CATEGORIES, SEVERITIES, MetricResult, Segment, TestSet
-from eval.version import __version__
+from relecture import registry
+from relecture.flaggers.base import Flagger
+from relecture.metrics.base import Metric
+from relecture.runner import build
+from relecture.types import CATEGORIES, SEVERITIES, MetricResult, Segment, TestSet
+from relecture.version import __version__
 
 
 def demo_segments(demo, n=6):
@@ -73,7 +73,7 @@ class LengthRatio(Metric):
 
 
 def test_plugin_metric_from_config(repo, monkeypatch):
-    from eval import evaluate, load_config
+    from relecture import evaluate, load_config
 
     monkeypatch.setattr(registry, "METRICS", dict(registry.METRICS))
     monkeypatch.setitem(registry.KINDS, "metric", registry.METRICS)

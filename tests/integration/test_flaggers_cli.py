@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from eval.cli import main
-from eval.flaggers import DEFAULT_FLAGGERS, run_flaggers
-from eval.types import Segment
+from relecture.cli import main
+from relecture.flaggers import DEFAULT_FLAGGERS, run_flaggers
+from relecture.types import Segment
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "data" / "seed-fr"

@@ -21,10 +21,10 @@ from typing import Any, Iterator
 
 import pytest
 
-from eval.cli import main as cli_main
-from eval.metrics.lexical import BLEU, CHRF, TER
-from eval.report.html import write_html
-from eval.types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
+from relecture.cli import main as cli_main
+from relecture.metrics.lexical import BLEU, CHRF, TER
+from relecture.report.html import write_html
+from relecture.types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
 
 pytestmark = pytest.mark.browser
 
@@ -449,8 +449,8 @@ def test_10000_segments_load_within_bound(tab: Page, tmp_path: Path) -> None:
 def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None:
     """`relecture compare` of two runs that name their system alike: the page tells baseline and
     candidate apart and shows the comparison rows and word differences."""
-    compare = pytest.importorskip("eval.compare", reason="eval.compare (issue 5) is not merged here")
-    from eval.report.html import write_compare_html
+    compare = pytest.importorskip("relecture.compare", reason="relecture.compare (issue 5) is not merged here")
+    from relecture.report.html import write_compare_html
 
     runs = {}
     for side, output in (("a", "sys-a.en"), ("b", "sys-b.en")):

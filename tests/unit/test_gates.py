@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from eval.errors import ConfigError
-from eval.gates import FlagGate, GateContext, MetricGate, all_passed, evaluate_gates, parse_gates
+from relecture.errors import ConfigError
+from relecture.gates import FlagGate, GateContext, MetricGate, all_passed, evaluate_gates, parse_gates
 
 # ---------------------------------------------------------------------------- parsing
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from eval import registry
-from eval.report.html import embed_json, output_hash, render_html, report_payload, write_html
-from eval.types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
+from relecture import registry
+from relecture.report.html import embed_json, output_hash, render_html, report_payload, write_html
+from relecture.types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
 
 HOSTILE = "</script><script>alert(1)</script><!-- \"><img src=x onerror=alert(1)> & \u2028"
 

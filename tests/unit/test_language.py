@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from eval.errors import InputError
-from eval.io.language import check_language
+from relecture.errors import InputError
+from relecture.io.language import check_language
 
 FRENCH = [
     "Le gouvernement a annoncé une nouvelle réforme des retraites ce matin.",

@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from eval.meta import kendall_tau
-from eval.metrics.learned import FEATURES, WEIGHTS_PATH, apply_model, copy_rate, log_ratio
+from relecture.meta import kendall_tau
+from relecture.metrics.learned import FEATURES, WEIGHTS_PATH, apply_model, copy_rate, log_ratio
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,9 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from eval.metrics.semantic import BERTScore, SimRef, idf_weights  # noqa: E402
-from eval.encoders import ModelError, get_token_encoder, verify_sha256  # noqa: E402
-from eval.types import Segment  # noqa: E402
+from relecture.metrics.semantic import BERTScore, SimRef, idf_weights  # noqa: E402
+from relecture.encoders import ModelError, get_token_encoder, verify_sha256  # noqa: E402
+from relecture.types import Segment  # noqa: E402
 
 from tests.unit.tiny_models import build_tiny_bert  # noqa: E402
 
@@ -106,7 +106,7 @@ def test_wrong_weights_hash_is_an_error(tmp_path: Path) -> None:
 
 
 def test_missing_reference_is_a_usage_error(tiny: str) -> None:
-    from eval.errors import UsageError
+    from relecture.errors import UsageError
 
     with pytest.raises(UsageError, match="needs a reference"):
         BERTScore(model=tiny).score([Segment(0, "src", "hyp")])

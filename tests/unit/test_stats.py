@@ -11,7 +11,7 @@ import pytest
 from sacrebleu.metrics import BLEU, CHRF, TER
 from sacrebleu.significance import PairedTest
 
-from eval import stats
+from relecture import stats
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from eval.errors import InputError
-from eval.io.load import load_testset
-from eval.io.tables import read_table
+from relecture.errors import InputError
+from relecture.io.load import load_testset
+from relecture.io.tables import read_table
 
 ROWS = [
     {"src": "Le chat dort.", "hyp": "The cat sleeps.", "ref": "The cat is sleeping.", "doc_id": "d1"},

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from eval.errors import InputError
-from eval.io.text import read_lines
+from relecture.errors import InputError
+from relecture.io.text import read_lines
 
 
 @pytest.mark.parametrize(
