@@ -65,7 +65,7 @@ def load_run(path: Path) -> tuple[Report, dict[str, Any] | None, Path]:
     return report, config if isinstance(config, dict) else None, path
 
 
-def _pick(report: Report, system: str | None, origin: str, role: str, config: Mapping[str, Any] | None) -> list[str]:
+def pick_systems(report: Report, system: str | None, origin: str, role: str, config: Mapping[str, Any] | None) -> list[str]:
     names = list(report.systems)
     if system is not None:
         if system not in report.systems:
@@ -115,7 +115,7 @@ def load_sides(
         if path_text in loaded:
             report, config, real = loaded[path_text]
             return [Side(name, report, config, f"{real}#{name}" if len(report.systems) > 1 else str(real))
-                    for name in _pick(report, system, path_text, role, config)]
+                    for name in pick_systems(report, system, path_text, role, config)]
         assert scored is not None
         name = raw_names[(role, path_text)]
         return [Side(name, scored[0], scored[1], path_text)]

@@ -10,6 +10,8 @@ import hashlib
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
+from .version import __version__
+
 SEVERITIES = ("minor", "major", "critical")
 Severity = Literal["minor", "major", "critical"]
 # MQM weights (Freitag et al. 2021): the one ranking of flagged segments, used by report.md's
@@ -147,6 +149,9 @@ class ErrorSpan:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
+Flag = ErrorSpan  # what relecture.flag() returns: one flagged error
+
+
 @dataclass
 class SystemResult:
     """Everything measured about one system: metric results by name and the flags raised."""
@@ -177,6 +182,45 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     comparisons: list["ComparisonRow"] = field(default_factory=list)
     gates: list["GateOutcome"] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Every gate passed (true when there are none)."""
+        return all(gate.passed for gate in self.gates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Scores, signatures, flag counts, comparisons and gates (results.json without its
+        schema version; per-segment data is segments.jsonl's)."""
+        info = self.info
+        return {
+            "name": self.name,
+            "created": info.get("created"),
+            "relecture_version": __version__,
+            "info": {
+                "versions": info.get("versions", {}),
+                "config_hash": info.get("config_hash"),
+                "data_hash": info.get("data_hash"),
+                "seconds": info.get("seconds"),
+                "testset": {
+                    "name": self.testset.name,
+                    "segments": len(self.testset),
+                    "refs": len(self.testset.refs),
+                    "files": self.testset.origin,
+                },
+            },
+            "systems": {
+                name: {
+                    "origin": result.origin,
+                    "output_hash": info.get("output_hashes", {}).get(name),
+                    "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
+                    "flag_counts": result.flag_counts(),
+                }
+                for name, result in self.systems.items()
+            },
+            "warnings": self.warnings,
+            "comparisons": [row.to_dict() for row in self.comparisons],
+            "gates": [gate.to_dict() for gate in self.gates],
+        }
 
 
 def sha256_lines(lines: Iterable[str]) -> str:
