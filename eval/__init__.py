@@ -33,8 +33,12 @@ _LAZY = {
 
 __all__ = [
     "ComparisonRow", "ErrorSpan", "Flag", "GateOutcome", "MetricResult", "Report", "Segment", "Signature",
-    "SystemResult", "TestSet", "__version__", *_LAZY,
+    "SystemResult", "TestSet", "__version__",
+    "score", "flag", "compare", "evaluate", "as_config", "Scores", "load_config", "Comparison", "RunConfig",
 ]
+
+
+assert set(_LAZY) <= set(__all__)
 
 
 def __getattr__(name: str) -> Any:

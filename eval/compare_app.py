@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from .comparison import CompareSettings, Comparison, Side, compare
+from .comparison import Comparison, Side
 from .config import load_config
 from .errors import InputError, UsageError
 from .gates import Gate, parse_gates, plugin_categories
@@ -167,20 +167,6 @@ def gates_from_config(config_path: str | None, overrides: Sequence[str] = ()) ->
         return []
     raw = load_config(config_path, list(overrides), {}).values
     return parse_gates(raw.get("gates"), plugin_categories())
-
-
-def run_compare(
-    baseline_spec: str,
-    candidate_specs: Sequence[str],
-    config_path: str | None = None,
-    overrides: Sequence[str] = (),
-    settings: CompareSettings | None = None,
-    scored_dir: Path | None = None,
-) -> Comparison:
-    """Everything `relecture compare` does short of writing: load, check, test, judge."""
-    gates = gates_from_config(config_path, overrides)
-    baseline, candidates, notes = load_sides(baseline_spec, candidate_specs, config_path, overrides, scored_dir)
-    return compare(baseline, candidates, gates, settings, config_path=config_path, notes=notes)
 
 
 def default_output_dir(root: str = "runs") -> Path:

@@ -7,7 +7,7 @@ the test set, never copies of the text.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from .version import __version__
@@ -275,12 +275,6 @@ class Signature:
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.fields).get(key, default)
-
-    def with_fields(self, **changes: Any) -> "Signature":
-        """A copy with some fields changed (or added at the end)."""
-        updated = dict(self.fields)
-        updated.update({k.replace("_", "-"): str(v) for k, v in changes.items()})
-        return replace(self, fields=tuple(updated.items()))
 
     @property
     def score_fields(self) -> dict[str, str]:

@@ -449,7 +449,7 @@ def test_10000_segments_load_within_bound(tab: Page, tmp_path: Path) -> None:
 def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None:
     """`relecture compare` of two runs that name their system alike: the page tells baseline and
     candidate apart and shows the comparison rows and word differences."""
-    from relecture import compare_app as compare
+    import relecture
     from relecture.report.html import write_compare_html
 
     runs = {}
@@ -457,7 +457,7 @@ def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None
         runs[side] = tmp_path / f"run-{side}"
         assert cli_main(["run", "-c", str(REPO / "configs" / "demo.yaml"), "-o", str(runs[side]), "--quiet",
                          "--set", f"systems={{mt: {REPO / 'data' / 'demo' / output}}}", "--set", "baseline=null"]) == 0
-    comparison = compare.run_compare(str(runs["a"]), [str(runs["b"])])
+    comparison = relecture.compare(runs["a"], runs["b"])
     path = write_compare_html(comparison, tmp_path / "compare")
     assert path == tmp_path / "compare" / "report.html"
 
