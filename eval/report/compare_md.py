@@ -11,7 +11,9 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..io.atomic import atomic_write
 from ..types import ErrorSpan
-from .markdown import mark_spans
+from .markdown import mark_spans, md_escape
+
+_cell = md_escape
 
 if TYPE_CHECKING:
     from ..compare import Comparison
@@ -36,10 +38,6 @@ def fmt_p(p: float | None) -> str:
     return f"{p:.4f}" if p >= 0.0001 else f"{p:.1e}"
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("\r", " ")
-
-
 def headline(comparison: "Comparison") -> str:
     gates = comparison.gates
     failed = [g for g in gates if not g["passed"]]
@@ -53,7 +51,7 @@ def headline(comparison: "Comparison") -> str:
 def render_compare_markdown(comparison: "Comparison") -> str:
     info = comparison.info
     candidates = ", ".join(c.system for c in comparison.candidates)
-    lines = [f"# Relecture: {candidates} vs {comparison.baseline.system}", "", f"**{headline(comparison)}**", ""]
+    lines = [f"# Relecture: {_cell(candidates)} vs {_cell(comparison.baseline.system)}", "", f"**{headline(comparison)}**", ""]
     method = (f"Test set {info.get('testset')} · {info.get('segments')} segments · data {info.get('data_hash') or '?'} · "
               f"paired bootstrap, {info['n_resamples']:,} resamples ({info['confidence']:.0%} CI of Δ) · "
               f"approximate randomization, {info['n_trials']:,} trials · seed {info['seed']}")
@@ -79,7 +77,7 @@ def _gates_table(gates: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = ["## Gates", "", "| | candidate | gate | reason |", "|---|---|---|---|"]
     for gate in sorted(gates, key=lambda g: g["passed"]):  # failures first
         mark = "✅" if gate["passed"] else "❌"
-        lines.append(f"| {mark} | {_cell(gate['candidate'])} | `{_cell(gate['gate'])}` | {_cell(gate['reason'])} |")
+        lines.append(f"| {mark} | {_cell(gate['candidate'])} | {_cell(gate['gate'])} | {_cell(gate['reason'])} |")
     return lines + [""]
 
 
@@ -160,14 +158,14 @@ def _side_by_side(entries: Sequence[Mapping[str, Any]], with_scores: bool) -> li
                 change += f"; new: {_flag_text(entry['new_flags'])}"
         else:
             change = _flag_text(entry["new_flags"])
-        lines.append(f"| {entry['seg_idx']} | {_cell(src)} | {_cell(entry['baseline_hyp']) or '*(empty)*'} | {_cell(cand)} | {_cell(change)} |")
+        lines.append(f"| {entry['seg_idx']} | {src} | {_cell(entry['baseline_hyp']) or '*(empty)*'} | {cand} | {_cell(change)} |")
     return lines + [""]
 
 
 def _worse_section(comparison: "Comparison", candidate: str) -> list[str]:
     worse = comparison.worse.get(candidate) or {}
     drops, newly = worse.get("largest_drops", []), worse.get("newly_flagged", [])
-    lines = [f"## Segments that got worse: {candidate}", ""]
+    lines = [f"## Segments that got worse: {_cell(candidate)}", ""]
     if not drops and not newly:
         return lines + ["No segment scored lower or gained a flag.", ""]
     if drops:

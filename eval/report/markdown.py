@@ -2,6 +2,7 @@
 segments with their spans marked, signatures."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ..io.atomic import atomic_write
@@ -30,29 +31,50 @@ def metric_names(report: Report) -> list[str]:
     return seen
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Markdown punctuation that could start markup, escaped with a backslash; <, > and & become
+# entities.  report.md and compare.md go to PR comments and job summaries, where GitHub renders
+# raw HTML such as <img> from a segment or a system name (issue 11).
+_MD_PUNCTUATION = set("\\`*_{}[]()#+-.!|~")
+_MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_PUNCTUATION}, "<": "&lt;", ">": "&gt;", "&": "&amp;",
+                           "\n": " ", "\r": " "})
+
+
+def md_escape(text: object) -> str:
+    """Text shown as itself in Markdown (a table cell included): no markup, no HTML, one line."""
+    return str(text).translate(_MD_TABLE)
+
+
+def md_code(text: object) -> str:
+    """Text in an inline code span, fenced with more backticks than any run it holds."""
+    body = str(text).replace("\n", " ").replace("\r", " ")
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+    return f"{fence} {body} {fence}" if len(fence) > 1 else f"`{body}`"
+
+
+_cell = md_escape
 
 
 def mark_spans(text: str, flags: list[ErrorSpan]) -> str:
-    """The text with each flagged stretch wrapped in **[...]**; overlapping spans merge into one."""
+    """The text, escaped for Markdown, with each flagged stretch wrapped in **[...]**;
+    overlapping spans merge into one."""
     merged: list[list[int]] = []
     for start, end in sorted((f.start, f.end) for f in flags if 0 <= f.start < f.end <= len(text)):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    out = text
-    for start, end in reversed(merged):  # later spans first, so earlier offsets stay valid
-        out = f"{out[:start]}**[{out[start:end]}]**{out[end:]}"
-    return out
+    pieces, done = [], 0
+    for start, end in merged:
+        pieces.append(md_escape(text[done:start]) + f"**[{md_escape(text[start:end])}]**")
+        done = end
+    return "".join(pieces) + md_escape(text[done:])
 
 
 def render_markdown(report: Report) -> str:
     info, ts = report.info, report.testset
     metrics = metric_names(report)
     best = best_marks(report)
-    lines = [f"# Relecture report: {report.name}", ""]
+    lines = [f"# Relecture report: {md_escape(report.name)}", ""]
     lines += [f"Run {info.get('created', '?')} · relecture {info.get('versions', {}).get('relecture', '?')} · "
               f"config {info.get('config_hash', '?')} · data {info.get('data_hash', '?')}", ""]
     if report.warnings:
@@ -69,9 +91,9 @@ def render_markdown(report: Report) -> str:
             cells.append(f"**{value}**" if best.get(m) == name else value)
         lines.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
     lines += ["", "Best per column in bold; ↑ higher is better, ↓ lower is better.", ""]
-    lines += ["## Data", "", f"- test set: {ts.name}, {len(ts)} segments, {len(ts.refs)} reference(s)"]
-    lines += [f"- {role}: `{path}`" for role, path in ts.origin.items()]
-    lines += [f"- system {name}: `{r.origin}` (sha256 {info.get('output_hashes', {}).get(name, '?')})" for name, r in report.systems.items()]
+    lines += ["## Data", "", f"- test set: {md_escape(ts.name)}, {len(ts)} segments, {len(ts.refs)} reference(s)"]
+    lines += [f"- {md_escape(role)}: {md_code(path)}" for role, path in ts.origin.items()]
+    lines += [f"- system {md_escape(name)}: {md_code(r.origin)} (sha256 {info.get('output_hashes', {}).get(name, '?')})" for name, r in report.systems.items()]
     lines.append("")
     if any(r.flags for r in report.systems.values()):
         lines += _flags_section(report)
@@ -82,7 +104,7 @@ def render_markdown(report: Report) -> str:
     lines += ["## Signatures", ""]
     for m in metrics:
         sigs = sorted({r.metrics[m].signature for r in report.systems.values() if m in r.metrics})
-        lines += [f"- `{sig}`" for sig in sigs]
+        lines += [f"- {md_code(sig)}" for sig in sigs]
     lines.append("")
     return "\n".join(lines)
 
@@ -107,14 +129,14 @@ def _flags_section(report: Report) -> list[str]:
         if not by_seg:
             continue
         worst = sorted(by_seg.items(), key=lambda kv: (-sum(SEVERITY_WEIGHT[f.severity] for f in kv[1]), kv[0]))[:WORST_SHOWN]
-        lines += [f"### Worst segments: {name}", ""]
+        lines += [f"### Worst segments: {md_escape(name)}", ""]
         for seg_idx, flags in worst:
             hyp_flags = [f for f in flags if not f.on_source]
             src_flags = [f for f in flags if f.on_source]
             lines.append(f"**Segment {seg_idx}** ({', '.join(sorted({f.severity for f in flags}, key=SEVERITIES.index))})")
             lines.append("")
-            lines.append(f"- source: {_cell(mark_spans(report.testset.src[seg_idx], src_flags))}")
-            lines.append(f"- output: {_cell(mark_spans(report.hyps[name][seg_idx], hyp_flags)) or '(empty)'}")
+            lines.append(f"- source: {mark_spans(report.testset.src[seg_idx], src_flags)}")
+            lines.append(f"- output: {mark_spans(report.hyps[name][seg_idx], hyp_flags) or '(empty)'}")
             for flag in flags:
                 lines.append(f"  - {flag.severity} · {flag.category}: {_cell(flag.message)}")
             lines.append("")

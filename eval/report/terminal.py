@@ -1,6 +1,7 @@
-"""The rich tables printed in the terminal."""
+"""The rich tables printed in the terminal, and the console they are printed on."""
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from rich.console import Console
@@ -8,6 +9,19 @@ from rich.table import Table
 
 from ..types import MetricResult, Report
 from .markdown import best_marks, metric_names
+
+
+# Off a terminal (CI logs, a pipe), lines are never wrapped: rich's default of 80 columns split
+# signatures and messages mid-word in CI logs (issue 11).
+UNWRAPPED = 100_000
+
+
+def make_console(stderr: bool = False) -> Console:
+    """The console for command output: the terminal's width, or no wrapping off a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=UNWRAPPED, soft_wrap=True, no_color=True)
 
 
 def _fmt(result: MetricResult | None) -> str:
@@ -38,7 +52,7 @@ def summary_table(report: Report) -> Table:
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or make_console()
     console.print(summary_table(report))
 
 
