@@ -42,6 +42,10 @@ def varied(n: int, german_at: tuple[int, ...] = ()) -> tuple[list[str], list[str
     for k in range(n):
         src, hyp, ref = pairs[k % len(pairs)]
         kind = (k // len(pairs)) % 8
+        round_ = k // (8 * len(pairs))
+        if round_:  # past the first 912 segments: each pair joined with another, and renumbered
+            s2, h2, r2 = pairs[(k * 7 + round_ * 13) % len(pairs)]
+            src, hyp, ref = _renumber(f"{src} {s2}", round_), _renumber(f"{hyp} {h2}", round_), _renumber(f"{ref} {r2}", round_)
         if kind == 1:  # numbers changed on both sides
             src, hyp, ref = _renumber(src, k), _renumber(hyp, k), _renumber(ref, k)
         elif kind == 2:  # a number changed in the output only
