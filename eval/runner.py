@@ -26,6 +26,7 @@ from .errors import UsageError
 from .flaggers import sort_flags
 from .flaggers.base import Flagger
 from .flaggers.common import flag_segments
+from .flaggers.workers import PARALLEL_FLAG_FROM, warm_helper
 from .io.atomic import atomic_folder, atomic_write, check_output_folder
 from .io.load import language_warnings, load_system, load_testset
 from .metrics.base import Metric, Progress
@@ -154,6 +155,8 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
     testset, systems, origins, warnings = load_inputs(config)
     metrics: list[Metric] = [build("metric", item) for item in config.metrics]
     flaggers: list[Flagger] = [build("flagger", item) for item in config.flaggers]
+    if flaggers and len(testset) >= PARALLEL_FLAG_FROM:
+        warm_helper(flaggers)  # the helper process loads its models while the metrics score
     if not testset.refs:
         missing = [m.name for m in metrics if m.needs_reference]
         if missing:

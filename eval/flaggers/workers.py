@@ -75,6 +75,17 @@ def in_helper(fn: Callable[..., Any], *args: Any) -> Future[Any] | None:
     return pool.submit(fn, *args) if pool is not None else None
 
 
+# A segment that makes every default flagger load its models (spaCy, USE, the LM, wordfreq).
+WARM_SEGMENT = Segment(0, "Selon le président Emmanuel Macron, 3 ministres ont été reçus à Paris hier.",
+                       "According to President Emmanuel Macron, 3 ministers were received in Paris yesterday.")
+
+
+def warm_helper(flaggers: Sequence[Flagger]) -> Future[list[ErrorSpan]] | None:
+    """Start the helper process and have it load the flaggers' models now, while this process
+    does other work (reads inputs, scores metrics): `flag_segments` then finds it ready."""
+    return in_helper(_flag_all, flaggers, [WARM_SEGMENT])
+
+
 def flag_segments(flaggers: Sequence[Flagger], segments: Sequence[Segment],
                   parallel: bool | None = None) -> list[ErrorSpan]:
     """The findings of every flagger on segments (unsorted: `sort_flags` orders them), computed

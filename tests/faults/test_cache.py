@@ -38,6 +38,8 @@ def test_damaged_cache_is_moved_aside_and_rebuilt(ws: Workspace, cache: Path, da
 
     assert ws.cli(*SIM, "-o", "r1").code == 0
     good = _score(ws, "r1")
+    for open_cache in cache_module._ACTIVE.values():
+        open_cache.close()  # the last connection closing moves the WAL into the file
     cache_module._ACTIVE.clear()
     data = cache.read_bytes()
     for suffix in ("-wal", "-shm"):

@@ -88,6 +88,20 @@ def dev_zero(ws: Workspace, name: str) -> tuple[int, str, int | None]:
     return 3, name, None
 
 
+UNREADABLE = Path("/proc/sys/vm/compact_memory")  # write-only (0200): unreadable even for root
+
+
+def unreadable(ws: Workspace, name: str) -> tuple[int, str, int | None]:
+    if os.geteuid() != 0:
+        ws.path(name).chmod(0)
+    elif UNREADABLE.exists():  # root reads any chmod 000 file: a file the kernel refuses instead
+        ws.path(name).unlink()
+        ws.path(name).symlink_to(UNREADABLE)
+    else:
+        pytest.skip("running as root, and no write-only /proc file to read")
+    return 3, name, None
+
+
 def short(ws: Workspace, name: str) -> tuple[int, str, int | None]:
     lines = ws.lines(name)[:-5]
     ws.path(name).write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -113,7 +127,8 @@ def german(ws: Workspace, name: str) -> tuple[int, str, int | None]:
 
 
 FAULTS: list[Callable[[Workspace, str], tuple[int, str, int | None]]] = [
-    missing, empty, blank, binary, bad_utf8, utf16, latin1, folder, fifo, dev_zero, short, long, swapped, german]
+    missing, empty, blank, binary, bad_utf8, utf16, latin1, folder, fifo, dev_zero, unreadable, short, long, swapped,
+    german]
 # Faults where a regression blocks (a FIFO) or reads forever (/dev/zero): run as a subprocess,
 # under a timeout, for `score`.
 BLOCKING = {fifo, dev_zero}
