@@ -11,9 +11,14 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from ..io.atomic import atomic_write
 from ..types import ErrorSpan
-from .markdown import mark_spans, md_escape
+from .markdown import mark_spans, md_code, md_escape
 
 _cell = md_escape
+
+
+def _code_cell(text: str) -> str:
+    """Inline code in a table cell: a | would end the cell even inside backticks."""
+    return md_code(text).replace("|", "\\|")
 
 if TYPE_CHECKING:
     from ..compare import Comparison
@@ -77,7 +82,7 @@ def _gates_table(gates: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = ["## Gates", "", "| | candidate | gate | reason |", "|---|---|---|---|"]
     for gate in sorted(gates, key=lambda g: g["passed"]):  # failures first
         mark = "✅" if gate["passed"] else "❌"
-        lines.append(f"| {mark} | {_cell(gate['candidate'])} | {_cell(gate['gate'])} | {_cell(gate['reason'])} |")
+        lines.append(f"| {mark} | {_cell(gate['candidate'])} | {_code_cell(gate['gate'])} | {_cell(gate['reason'])} |")
     return lines + [""]
 
 

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..errors import InputError
 from ..io.atomic import atomic_write
 from ..types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
@@ -148,15 +150,30 @@ def read_run(path: Path | str) -> Report:
     if not isinstance(results, dict) or results.get("schema_version") != SCHEMA_VERSION:
         raise InputError(results_path, f"unsupported results schema_version {results.get('schema_version') if isinstance(results, dict) else None!r}; expected {SCHEMA_VERSION}")
     seg_path = results_path.with_name("segments.jsonl")
-    if not seg_path.is_file():
-        raise InputError(seg_path, "missing: the run is incomplete, or was written without the jsonl report "
-                         "(compare needs its per-segment scores)")
-    rows = read_segment_rows(seg_path)
+    if seg_path.is_file():
+        rows = read_segment_rows(seg_path)
+    elif _written_without_jsonl(results_path.with_name("config.yaml")):
+        rows = []  # a complete run configured without per-segment rows: corpus deltas only
+    else:
+        raise InputError(seg_path, "missing, though the run's config asks for it (reports: jsonl): the run is "
+                         "incomplete (killed while writing, or files removed)")
     try:
         return _report_of(results, rows, seg_path)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         detail = f"missing key {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
         raise InputError(results_path, f"malformed results ({detail}); was it edited by hand?") from None
+
+
+def _written_without_jsonl(config_path: Path) -> bool:
+    """Whether the run's config.yaml lists its reports without jsonl (then no segments.jsonl is
+    due); False when there is no readable config to say so."""
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    reports = config.get("reports") if isinstance(config, dict) else None
+    names = [r.get("name") if isinstance(r, dict) else r for r in reports] if isinstance(reports, list) else None
+    return names is not None and "jsonl" not in names
 
 
 def _report_of(results: dict[str, Any], rows: list[dict[str, Any]], seg_path: Path) -> Report:

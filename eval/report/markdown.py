@@ -31,10 +31,12 @@ def metric_names(report: Report) -> list[str]:
     return seen
 
 
-# Markdown punctuation that could start markup, escaped with a backslash; <, > and & become
-# entities.  report.md and compare.md go to PR comments and job summaries, where GitHub renders
-# raw HTML such as <img> from a segment or a system name (issue 11).
-_MD_PUNCTUATION = set("\\`*_{}[]()#+-.!|~")
+# Markdown punctuation that makes markup inside a line (emphasis, code, links, tables,
+# strikethrough), escaped with a backslash; <, > and & become entities.  report.md and compare.md
+# go to PR comments and job summaries, where GitHub renders raw HTML such as <img> from a segment
+# or a system name (issue 11).  Escaped text never starts a line here, so #, - and 1. stay as
+# they are.
+_MD_PUNCTUATION = set("\\`*_[]|~")
 _MD_TABLE = str.maketrans({**{ch: "\\" + ch for ch in _MD_PUNCTUATION}, "<": "&lt;", ">": "&gt;", "&": "&amp;",
                            "\n": " ", "\r": " "})
 
