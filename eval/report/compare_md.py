@@ -13,12 +13,10 @@ from ..io.atomic import atomic_write
 from ..types import ErrorSpan
 from .markdown import mark_spans, md_code, md_escape
 
-_cell = md_escape
-
-
 def _code_cell(text: str) -> str:
     """Inline code in a table cell: a | would end the cell even inside backticks."""
     return md_code(text).replace("|", "\\|")
+
 
 if TYPE_CHECKING:
     from ..compare import Comparison
@@ -56,7 +54,7 @@ def headline(comparison: "Comparison") -> str:
 def render_compare_markdown(comparison: "Comparison") -> str:
     info = comparison.info
     candidates = ", ".join(c.system for c in comparison.candidates)
-    lines = [f"# Relecture: {_cell(candidates)} vs {_cell(comparison.baseline.system)}", "", f"**{headline(comparison)}**", ""]
+    lines = [f"# Relecture: {md_escape(candidates)} vs {md_escape(comparison.baseline.system)}", "", f"**{headline(comparison)}**", ""]
     method = (f"Test set {info.get('testset')} · {info.get('segments')} segments · data {info.get('data_hash') or '?'} · "
               f"paired bootstrap, {info['n_resamples']:,} resamples ({info['confidence']:.0%} CI of Δ) · "
               f"approximate randomization, {info['n_trials']:,} trials · seed {info['seed']}")
@@ -68,7 +66,7 @@ def render_compare_markdown(comparison: "Comparison") -> str:
     for candidate in comparison.candidates:
         lines += _worse_section(comparison, candidate.system)
     if comparison.warnings:
-        lines += ["## Warnings", ""] + [f"- {_cell(w)}" for w in comparison.warnings] + [""]
+        lines += ["## Warnings", ""] + [f"- {md_escape(w)}" for w in comparison.warnings] + [""]
     lines += ["## Signatures", ""]
     for sig in dict.fromkeys(row["signature"] for row in comparison.comparisons):
         lines.append(f"- `{sig}`")
@@ -82,7 +80,7 @@ def _gates_table(gates: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = ["## Gates", "", "| | candidate | gate | reason |", "|---|---|---|---|"]
     for gate in sorted(gates, key=lambda g: g["passed"]):  # failures first
         mark = "✅" if gate["passed"] else "❌"
-        lines.append(f"| {mark} | {_cell(gate['candidate'])} | {_code_cell(gate['gate'])} | {_cell(gate['reason'])} |")
+        lines.append(f"| {mark} | {md_escape(gate['candidate'])} | {_code_cell(gate['gate'])} | {md_escape(gate['reason'])} |")
     return lines + [""]
 
 
@@ -123,7 +121,7 @@ def _metric_row(row: Mapping[str, Any], holm: bool) -> str:
         delta = f"**{delta}**"
     ci = row.get("ci")
     ci_text = f"[{fmt_delta(ci[0], row['baseline_score'])}, {fmt_delta(ci[1], row['baseline_score'])}]" if ci else "–"
-    cells = [_cell(row["candidate"]), f"{_cell(row['metric'])} {arrow}", fmt_score(row["baseline_score"]),
+    cells = [md_escape(row["candidate"]), f"{md_escape(row['metric'])} {arrow}", fmt_score(row["baseline_score"]),
              fmt_score(row["candidate_score"]), delta, ci_text, fmt_p(row["p_value"])]
     if holm:
         cells.append(fmt_p(row.get("p_adjusted")))
@@ -163,14 +161,14 @@ def _side_by_side(entries: Sequence[Mapping[str, Any]], with_scores: bool) -> li
                 change += f"; new: {_flag_text(entry['new_flags'])}"
         else:
             change = _flag_text(entry["new_flags"])
-        lines.append(f"| {entry['seg_idx']} | {src} | {_cell(entry['baseline_hyp']) or '*(empty)*'} | {cand} | {_cell(change)} |")
+        lines.append(f"| {entry['seg_idx']} | {src} | {md_escape(entry['baseline_hyp']) or '*(empty)*'} | {cand} | {md_escape(change)} |")
     return lines + [""]
 
 
 def _worse_section(comparison: "Comparison", candidate: str) -> list[str]:
     worse = comparison.worse.get(candidate) or {}
     drops, newly = worse.get("largest_drops", []), worse.get("newly_flagged", [])
-    lines = [f"## Segments that got worse: {_cell(candidate)}", ""]
+    lines = [f"## Segments that got worse: {md_escape(candidate)}", ""]
     if not drops and not newly:
         return lines + ["No segment scored lower or gained a flag.", ""]
     if drops:

@@ -53,9 +53,6 @@ def md_code(text: object) -> str:
     return f"{fence} {body} {fence}" if len(fence) > 1 else f"`{body}`"
 
 
-_cell = md_escape
-
-
 def mark_spans(text: str, flags: list[ErrorSpan]) -> str:
     """The text, escaped for Markdown, with each flagged stretch wrapped in **[...]**;
     overlapping spans merge into one."""
@@ -80,7 +77,7 @@ def render_markdown(report: Report) -> str:
     lines += [f"Run {info.get('created', '?')} · relecture {info.get('versions', {}).get('relecture', '?')} · "
               f"config {info.get('config_hash', '?')} · data {info.get('data_hash', '?')}", ""]
     if report.warnings:
-        lines += ["## Warnings", ""] + [f"- {_cell(w)}" for w in report.warnings] + [""]
+        lines += ["## Warnings", ""] + [f"- {md_escape(w)}" for w in report.warnings] + [""]
     lines += ["## Scores", "", "| system | " + " | ".join(f"{m} {'↑' if _higher(report, m) else '↓'}" for m in metrics) + " |",
               "|---|" + "---:|" * len(metrics)]
     for name, result in report.systems.items():
@@ -91,7 +88,7 @@ def render_markdown(report: Report) -> str:
             if r is not None and r.ci:
                 value += f" [{r.ci[0]:.2f}, {r.ci[1]:.2f}]"
             cells.append(f"**{value}**" if best.get(m) == name else value)
-        lines.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
+        lines.append(f"| {md_escape(name)} | " + " | ".join(cells) + " |")
     lines += ["", "Best per column in bold; ↑ higher is better, ↓ lower is better.", ""]
     lines += ["## Data", "", f"- test set: {md_escape(ts.name)}, {len(ts)} segments, {len(ts.refs)} reference(s)"]
     lines += [f"- {md_escape(role)}: {md_code(path)}" for role, path in ts.origin.items()]
@@ -122,7 +119,7 @@ def _flags_section(report: Report) -> list[str]:
     lines = ["## Flags", "", "| system | category | " + " | ".join(SEVERITIES) + " |", "|---|---|" + "---:|" * len(SEVERITIES)]
     for name, result in report.systems.items():
         for category, counts in sorted(result.flag_counts().items()):
-            lines.append(f"| {_cell(name)} | {category} | " + " | ".join(str(counts.get(s, 0)) for s in SEVERITIES) + " |")
+            lines.append(f"| {md_escape(name)} | {category} | " + " | ".join(str(counts.get(s, 0)) for s in SEVERITIES) + " |")
     lines.append("")
     for name, result in report.systems.items():
         by_seg: dict[int, list[ErrorSpan]] = {}
@@ -140,7 +137,7 @@ def _flags_section(report: Report) -> list[str]:
             lines.append(f"- source: {mark_spans(report.testset.src[seg_idx], src_flags)}")
             lines.append(f"- output: {mark_spans(report.hyps[name][seg_idx], hyp_flags) or '(empty)'}")
             for flag in flags:
-                lines.append(f"  - {flag.severity} · {flag.category}: {_cell(flag.message)}")
+                lines.append(f"  - {flag.severity} · {flag.category}: {md_escape(flag.message)}")
             lines.append("")
     return lines
 
