@@ -16,8 +16,11 @@ from typing import Any
 
 import yaml
 
+from . import registry
 from .errors import ConfigError
-from .registry import suggest
+from .flaggers.base import Flagger
+from .gates import parse_gates, plugin_categories
+from .registry import resolve_plugin, suggest
 
 # key -> (accepted types, default). Nested dicts are described by nested schemas.
 TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
@@ -205,8 +208,6 @@ def _names(section: str, value: Any, source: str) -> list[Any]:
 
 
 def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
-    from . import registry
-
     values = _check("", raw, RUN_SCHEMA, source)
     if values["testset"] is None:
         raise ConfigError(f"{source}: missing key 'testset' (the source and references)")
@@ -236,10 +237,11 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
             name = item["name"] if isinstance(item, dict) else item
             if name not in registry.KINDS[kind]:
                 raise ConfigError(f"{source}: unknown {kind} '{name}' in '{section}'{suggest(name, registry.KINDS[kind])}")
+            extra = registry.KINDS[kind][name].extra
+            if extra:  # a missing extra fails here, before any file is read
+                registry.require_extra(extra, name)
     if values["baseline"] and values["baseline"] not in values["systems"]:
         raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
-    from .gates import parse_gates, plugin_categories
-
     parse_gates(values["gates"], plugin_categories())  # a malformed gate fails before any scoring
     if ts["limit"] is not None and ts["limit"] < 1:
         raise ConfigError(f"{source}: 'testset.limit' must be 1 or more (the first N segments), not {ts['limit']}")
@@ -249,8 +251,5 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
 
 
 def _is_flagger(target: str) -> bool:
-    from .flaggers.base import Flagger
-    from .registry import resolve_plugin
-
     cls = resolve_plugin(target)
     return isinstance(cls, type) and issubclass(cls, Flagger)

@@ -10,45 +10,19 @@ import yaml
 
 from ..errors import InputError
 from ..io.atomic import atomic_write
-from ..types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
-from ..version import __version__
+from ..types import ComparisonRow, ErrorSpan, GateOutcome, MetricResult, Report, Signature, SystemResult, TestSet
 
-SCHEMA_VERSION = 1
+# 2: each metric carries `signature_fields` (the Signature as fields and settings) beside the
+# string, and comparisons/gates have a fixed shape. Version 1 files stay readable: their
+# signatures are split back into fields (without settings).
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
 
 def results_dict(report: Report) -> dict[str, Any]:
-    info = report.info
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "name": report.name,
-        "created": info.get("created"),
-        "relecture_version": __version__,
-        "info": {
-            "versions": info.get("versions", {}),
-            "config_hash": info.get("config_hash"),
-            "data_hash": info.get("data_hash"),
-            "seconds": info.get("seconds"),
-            "testset": {
-                "name": report.testset.name,
-                "segments": len(report.testset),
-                "refs": len(report.testset.refs),
-                "files": report.testset.origin,
-            },
-        },
-        "systems": {
-            name: {
-                "origin": result.origin,
-                "output_hash": info.get("output_hashes", {}).get(name),
-                "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
-                "flag_counts": result.flag_counts(),
-            }
-            for name, result in report.systems.items()
-        },
-        "warnings": report.warnings,
-        "comparisons": report.comparisons,
-        "gates": report.gates,
-    }
+    """results.json: the schema version, then the Report as a dict."""
+    return {"schema_version": SCHEMA_VERSION, **report.to_dict()}
 
 
 def write_results(report: Report, folder: Path) -> Path:
@@ -147,8 +121,8 @@ def read_run(path: Path | str) -> Report:
         results = json.loads(results_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(results_path, f"invalid JSON: {exc}") from None
-    if not isinstance(results, dict) or results.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(results_path, f"unsupported results schema_version {results.get('schema_version') if isinstance(results, dict) else None!r}; expected {SCHEMA_VERSION}")
+    if not isinstance(results, dict) or results.get("schema_version") not in READABLE_VERSIONS:
+        raise InputError(results_path, f"unsupported results schema_version {results.get('schema_version') if isinstance(results, dict) else None!r}; expected one of {', '.join(map(str, READABLE_VERSIONS))}")
     seg_path = results_path.with_name("segments.jsonl")
     if seg_path.is_file():
         rows = read_segment_rows(seg_path)
@@ -203,7 +177,8 @@ def _report_of(results: dict[str, Any], rows: list[dict[str, Any]], seg_path: Pa
             metrics[metric] = MetricResult(
                 metric=metric,
                 score=data["score"],
-                signature=data["signature"],
+                signature=Signature.from_dict(data["signature_fields"]) if "signature_fields" in data
+                else Signature.from_legacy(data["signature"]),
                 higher_is_better=data["higher_is_better"],
                 seg_scores=[r["scores"][metric] for r in seg_rows] if seg_rows and metric in seg_rows[0]["scores"] else None,
                 seg_stats=[r["stats"][metric] for r in seg_rows] if seg_rows and metric in seg_rows[0].get("stats", {}) else None,
@@ -216,4 +191,5 @@ def _report_of(results: dict[str, Any], rows: list[dict[str, Any]], seg_path: Pa
     info["created"] = results.get("created")
     info["output_hashes"] = {name: s.get("output_hash") for name, s in results["systems"].items()}
     return Report(results["name"], testset, systems, hyps, info, results.get("warnings", []),
-                  results.get("comparisons", []), results.get("gates", []))
+                  [ComparisonRow.from_dict(row) for row in results.get("comparisons", [])],
+                  [GateOutcome.from_dict(gate) for gate in results.get("gates", [])])

@@ -80,8 +80,8 @@ def results_missing_systems(ws: Workspace) -> tuple[str, int | None]:
     return "results.json", None
 
 
-def results_metric_missing_signature(ws: Workspace) -> tuple[str, int | None]:
-    _edit_results(ws, lambda results: results["systems"]["sys-a"]["metrics"]["bleu"].pop("signature"))
+def results_metric_missing_score(ws: Workspace) -> tuple[str, int | None]:
+    _edit_results(ws, lambda results: results["systems"]["sys-a"]["metrics"]["bleu"].pop("score"))
     return "results.json", None
 
 
@@ -106,7 +106,7 @@ def no_results(ws: Workspace) -> tuple[str, int | None]:
 
 
 RUN_FAULTS = [no_segments, segments_bad_json, segment_missing_key, segment_string_score, segment_refs_not_a_list,
-              segments_cut_short, segments_not_utf8, results_missing_systems, results_metric_missing_signature,
+              segments_cut_short, segments_not_utf8, results_missing_systems, results_metric_missing_score,
               results_bad_json, results_wrong_schema, results_is_a_list, no_results]
 
 

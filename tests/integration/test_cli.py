@@ -37,7 +37,7 @@ def test_score_json_shape(capsys, demo):
     assert list(data) == ["metrics"]
     assert list(data["metrics"]) == ["bleu", "chrf", "chrf++", "ter"]
     for name, metric in data["metrics"].items():
-        assert set(metric) == {"score", "signature", "higher_is_better", "segments"} | ({"extra"} if name == "bleu" else set())
+        assert set(metric) == {"score", "signature", "signature_fields", "higher_is_better", "segments"} | ({"extra"} if name == "bleu" else set())
         assert len(metric["segments"]) == 50
         assert metric["signature"].startswith(name + "|") and "relecture:" in metric["signature"]
     assert data["metrics"]["ter"]["higher_is_better"] is False
@@ -92,7 +92,7 @@ def test_missing_file_exit_3(capsys, tmp_path, write):
 def test_metric_needing_reference_exit_2(capsys, write):
     src, hyp = write("src.fr", SRC_FR), write("hyp.en", HYP_EN)
     code, _, err = run_cli(capsys, "score", "--src", str(src), "--hyp", str(hyp))
-    assert code == 2 and "need --ref" in err
+    assert code == 2 and "need references" in err and "--ref" in err
 
 
 def test_unknown_metric_exit_2(capsys, demo):
