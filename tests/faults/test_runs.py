@@ -161,3 +161,33 @@ def test_not_a_run(ws: Workspace) -> None:
 
 def _read_back(folder: Path) -> tuple[str, ...]:
     return read_run(folder).hyps["sys-a"]
+
+
+def _drift(ws: Workspace, field: str, value: str) -> None:
+    shutil.copytree(ws.path("r"), ws.path("r2"))
+    path = ws.path("r2/results.json")
+    results = json.loads(path.read_text(encoding="utf-8"))
+    for system in results["systems"].values():
+        system["metrics"]["bleu"]["signature_fields"]["fields"][field] = value
+    path.write_text(json.dumps(results), encoding="utf-8")
+
+
+DRIFT = ("compare", "r#sys-a", "r2#sys-b", "-o", "cmp", "--quiet", "--resamples", "100", "--trials", "100")
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_environment_drift_is_refused_unless_allowed(run: Workspace, allow: bool) -> None:
+    """A library version differs (an upgrade): refused naming --allow-env-drift; allowed, a warning."""
+    _drift(run, "version", "1.0.0")
+    result = run.cli(*DRIFT, *(["--allow-env-drift"] if allow else []))
+    if allow:
+        assert result.code in (0, 1), result.err
+        assert "version" in (run.path("cmp/compare.md").read_text(encoding="utf-8") + result.err)
+    else:
+        assert result.code == 2 and "--allow-env-drift" in result.error_line()
+
+
+def test_score_defining_difference_is_refused_even_with_env_drift_allowed(run: Workspace) -> None:
+    _drift(run, "tok", "intl")
+    result = run.cli(*DRIFT, "--allow-env-drift")
+    assert result.code == 2 and "tok" in result.error_line()
