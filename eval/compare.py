@@ -25,6 +25,7 @@ import numpy as np
 import yaml
 
 from . import stats
+from .agreement import human_agreement
 from .errors import ConfigError, InputError, UsageError
 from .gates import Gate, GateContext, evaluate_gates, parse_gates, plugin_categories
 from .types import ErrorSpan, MetricResult, Report
@@ -414,6 +415,10 @@ def compare_metrics(
                 "p_value": None,
                 "p_adjusted": None,
                 "signature": base_r.signature,
+                # eval/agreement.py: which side people would prefer, and how surely (None when
+                # the table has no fit for these scores)
+                "human_agreement": human_agreement(metric, cand_r.score - base_r.score, base_r.higher_is_better,
+                                                   base_r.signature),
             }
             inputs = metric_inputs(baseline, candidate, metric)
             if inputs is None:
@@ -571,7 +576,8 @@ def compare(
 
 def gate_context(baseline: Side | None, candidate: Side, rows: Sequence[Mapping[str, Any]]) -> GateContext:
     def view(side: Side) -> dict[str, dict[str, Any]]:
-        return {m: {"score": r.score, "higher_is_better": r.higher_is_better} for m, r in side.result.metrics.items()}
+        return {m: {"score": r.score, "higher_is_better": r.higher_is_better, "signature": r.signature}
+                for m, r in side.result.metrics.items()}
 
     flags_known = _flags_known(candidate) and (baseline is None or _flags_known(baseline))
     return GateContext(

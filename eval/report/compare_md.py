@@ -105,10 +105,13 @@ def report_sections(comparisons: Sequence[Mapping[str, Any]], gates: Sequence[Ma
         holm = any(r.get("p_adjusted") is not None for r in comparisons)
         first = comparisons[0]
         level = first.get("confidence", 0.95)
-        header = f"| candidate | metric | {first['baseline']} | candidate | Δ | {level:.0%} CI of Δ | p |" + (" p (Holm) |" if holm else "")
-        lines += ["## Comparisons with the baseline", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "")]
+        header = (f"| candidate | metric | {first['baseline']} | candidate | Δ | {level:.0%} CI of Δ | p |" + (" p (Holm) |" if holm else "")
+                  + " estimated human agreement |")
+        lines += ["## Comparisons with the baseline", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "") + "---|"]
         lines += [_metric_row(row, holm) for row in comparisons]
-        lines += ["", "p: paired approximate randomization; CI: paired bootstrap (`relecture compare` for the segments that got worse).", ""]
+        lines += ["", "p: paired approximate randomization; CI: paired bootstrap (`relecture compare` for the segments that got worse).",
+                  "Estimated human agreement: the share of people who would prefer the side the delta favours, from a "
+                  "fit of human judgments on deltas of this metric (README: Gates in human terms).", ""]
     return lines
 
 
@@ -124,7 +127,17 @@ def _metric_row(row: Mapping[str, Any], holm: bool) -> str:
              fmt_score(row["candidate_score"]), delta, ci_text, fmt_p(row["p_value"])]
     if holm:
         cells.append(fmt_p(row.get("p_adjusted")))
+    cells.append(fmt_agreement(row.get("human_agreement")))
     return "| " + " | ".join(cells) + " |"
+
+
+def fmt_agreement(agreement: Mapping[str, Any] | None) -> str:
+    """'84% prefer the baseline', or – where the table has no fit for the metric."""
+    if not agreement:
+        return "–"
+    if agreement["prefers"] == "neither":
+        return "no difference"
+    return f"{agreement['agreement']:.0%} prefer the {agreement['prefers']}"
 
 
 def _flag_spans(flags: Sequence[Mapping[str, Any]]) -> list[ErrorSpan]:

@@ -1,0 +1,81 @@
+"""How often people agree with a system-level metric delta of a given size (the shipped table).
+
+After Kocmi et al. (2024, "Navigating the Metrics Maze"): the share of system pairs on which
+humans prefer the system the metric prefers, as a logistic function of the metric delta.  Here
+the model is symmetric and passes through 50% at a zero delta:
+
+    P(people prefer A over B) = 1 / (1 + exp(-slope * (score_A - score_B)))
+
+with the delta in the metric's own units and direction (a drop of TER is a gain).  One slope per
+metric, fitted by scripts/fit_agreement.py on system pairs of human-judged data (WMT12/13
+pairwise rankings, Bio-MQM) over resampled subsets of segments; the fit's data, size and
+signatures are in eval/agreement.json beside the slopes.  `estimated_agreement` answers "how
+sure would people be that the better-scored system is better"; gates use it
+(`learned: max_drop_agreement 80%`, eval/gates.py).
+"""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+TABLE_PATH = Path(__file__).with_name("agreement.json")
+
+
+@dataclass(frozen=True)
+class AgreementFit:
+    metric: str
+    slope: float  # per unit of the metric's score
+    signature: str  # the signature of the scores it was fitted on (without the relecture version)
+    observations: int
+
+    def agreement(self, delta: float) -> float:
+        """Estimated share of people who prefer the system the delta favours (0.5 to 1)."""
+        return 1.0 / (1.0 + math.exp(-self.slope * abs(delta)))
+
+    def delta_for(self, agreement: float) -> float:
+        """The delta at which people agree with the metric with this probability."""
+        return math.log(agreement / (1.0 - agreement)) / self.slope
+
+
+@lru_cache(maxsize=None)
+def load_table(path: str = str(TABLE_PATH)) -> dict[str, Any]:
+    with open(path, encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+def fits(path: str = str(TABLE_PATH)) -> dict[str, AgreementFit]:
+    table = load_table(path)
+    return {name: AgreementFit(name, float(row["slope"]), row["signature"], int(row["observations"]))
+            for name, row in table["metrics"].items()}
+
+
+ENVIRONMENT_FIELDS = ("relecture:", "device:", "torch:", "transformers:")
+
+
+def strip_version(signature: str) -> str:
+    """A signature without its environment fields (harness version, device, library versions:
+    they do not change what the score measures at the table's precision)."""
+    return "|".join(part for part in signature.split("|") if not part.startswith(ENVIRONMENT_FIELDS))
+
+
+def fit_for(metric: str, signature: str | None = None) -> AgreementFit | None:
+    """The table's fit for this metric, or None when it has none or when `signature` shows the
+    scores were computed otherwise (another tokenizer, other weights) than the fitted ones."""
+    fit = fits().get(metric)
+    if fit is None or (signature is not None and strip_version(signature) != fit.signature):
+        return None
+    return fit
+
+
+def human_agreement(metric: str, delta: float, higher_is_better: bool, signature: str | None) -> dict[str, Any] | None:
+    """For a comparison row: which side people would prefer and how surely, or None."""
+    fit = fit_for(metric, signature)
+    if fit is None:
+        return None
+    gain = delta if higher_is_better else -delta
+    return {"prefers": "candidate" if gain > 0 else "baseline" if gain < 0 else "neither",
+            "agreement": fit.agreement(gain)}
