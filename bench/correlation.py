@@ -10,7 +10,9 @@ system-level pairwise accuracy (eval/meta.py), for `learned` and `learned-qe` (t
 weights, fitted on the tune parts only), chrF, BLEU, bertscore, sim-ref and sim-src.  The
 segment scores come from the features the metrics compute (cached by train_learned.py), so the
 figures are those of the metrics themselves.  `--aggregates` adds the study of the system
-score of `learned`: the mean of raw segment scores against squashed ones at several scales.
+score of `learned`: the mean of its segment scores against the mean of transformed ones
+(bounded: s*tanh(x/s); stressing the worst: -s*exp(-x/s)), and the model fitted without the
+system-level pairs of scripts/train_learned.py.
 """
 from __future__ import annotations
 
@@ -50,9 +52,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from fit_agreement import SystemScorer
     from splits import TEST, TUNE
-    from train_learned import load_datasets
+    from train_learned import load_datasets, train
 
-    from relecture.metrics.learned import load_weights, squash
+    from relecture.metrics.learned import REF_MODEL_FEATURES
 
     datasets = load_datasets(Path(args.data), Path(args.cache), SETS)
     for name in SETS:
@@ -63,19 +65,25 @@ def main(argv: list[str] | None = None) -> int:
         for metric in METRICS:
             scorer = SystemScorer(ds, metric)
             test, tune = figures(ds, scorer, TEST), figures(ds, scorer, TUNE)
-            system = (f"{test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']})" if test["sys_n"] > 1 else "-")
+            system = (f"{test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']})" if name != "demetr" else "-")
             print(f"{metric:12s} {test['tau']:>13.4f} ({tune['tau']:.4f}) {test['acc']:>14.4f} ({tune['acc']:.4f}) {system:>30s}")
         print(f"(human pairs: test {figures(ds, SystemScorer(ds, 'sim-src'), TEST)['pairs']}, "
               f"tune {figures(ds, SystemScorer(ds, 'sim-src'), TUNE)['pairs']})")
         if args.aggregates and name != "demetr":
-            weights = load_weights()["models"]["ref"]
-            raw = dict(weights, squash=None)
-            print("learned system score, mean of segment scores squashed by s*tanh(x/s): system acc test (tune)")
-            for scale in (None, 4.0, 2.0, 1.0, 0.5):
-                scorer = SystemScorer(ds, "learned", dict(raw, squash=scale))
-                test, tune = figures(ds, scorer, TEST), figures(ds, scorer, TUNE)
-                print(f"  s = {scale!s:5s} {test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']})")
-            _ = squash
+            print("learned system score: system acc test (tune)")
+            plain = SystemScorer(ds, "learned")
+            transforms = {"mean of segment scores (shipped)": lambda x: x}
+            for scale in (2.0, 0.5):
+                transforms[f"mean of s*tanh(x/s), s={scale}"] = lambda x, s=scale: s * np.tanh(x / s)
+                transforms[f"mean of -s*exp(-x/s), s={scale}"] = lambda x, s=scale: -s * np.exp(-x / s)
+            for label, transform in transforms.items():
+                plain.values = plain.segment = transform(SystemScorer(ds, "learned").segment)
+                test, tune = figures(ds, plain, TEST), figures(ds, plain, TUNE)
+                print(f"  {label:36s} {test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']})")
+            alone = SystemScorer(ds, "learned", train(datasets, REF_MODEL_FEATURES, system_weight=0.0))
+            test, tune = figures(ds, alone, TEST), figures(ds, alone, TUNE)
+            print(f"  {'fitted without system-level pairs':36s} {test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']}); "
+                  f"segment tau {test['tau']:.4f} ({tune['tau']:.4f})")
     return 0
 
 

@@ -53,6 +53,10 @@ DATASETS = ("wmt12", "bio", "demetr", "wmt13")
 # keeps the test part near 10,000 judgments.
 WMT13_LINE_STEP = 4
 DATA_WEIGHTS = {"wmt12": 1.0, "wmt13": 1.0, "bio": 1.0, "demetr": 0.5}
+# System-level pairs (see system_diffs) weigh as much as each set's segment pairs.
+SYSTEM_WEIGHT = 1.0
+SYSTEM_SETS = ("wmt12", "wmt13", "bio")  # DEMETR's "systems" are perturbation types
+SYSTEM_RESAMPLES = 50
 VARIANTS = {"ref": REF_MODEL_FEATURES, "src": SRC_MODEL_FEATURES}
 
 
@@ -166,6 +170,33 @@ def pair_diffs(ds: Dataset, names: tuple[str, ...], mean: np.ndarray, std: np.nd
     return z[better] - z[worse]
 
 
+def system_diffs(ds: Dataset, names: tuple[str, ...], mean: np.ndarray, std: np.ndarray, rng: np.random.Generator,
+                 resamples: int = SYSTEM_RESAMPLES) -> np.ndarray:
+    """System-level pairs on random halves of the tune segments: the mean standardised features
+    of the system people preferred minus those of the other.  The system score is the mean of
+    segment scores w · z, so its delta is w · (mean z_a - mean z_b): linear in w, and the same
+    pairwise loss makes the system ranking a goal of the fit, not a by-product."""
+    z = (np.stack([ds.feats[n] for n in names], axis=1) - mean) / std
+    systems = ds.data.systems()
+    sys_of = np.array([systems.index(k[1]) for k in ds.keys])
+    segs = sorted({k[0] for k in ds.keys if ds.part[k[0]] == TUNE})
+    seg_of = np.array([k[0] for k in ds.keys], dtype=object)
+    out = []
+    for _ in range(resamples):
+        chosen = {segs[i] for i in rng.choice(len(segs), size=len(segs) // 2, replace=False)}
+        keep = np.array([s in chosen for s in seg_of])
+        human = ds.data.restrict(lambda seg: seg in chosen).human_system_scores()
+        means = {system: z[keep & (sys_of == i)].mean(axis=0) for i, system in enumerate(systems)
+                 if (keep & (sys_of == i)).any()}
+        ranked = sorted(set(human) & set(means))
+        for i, a in enumerate(ranked):
+            for b in ranked[i + 1:]:
+                if human[a] != human[b]:
+                    better, worse = (a, b) if human[a] > human[b] else (b, a)
+                    out.append(means[better] - means[worse])
+    return np.array(out).reshape(-1, len(names))
+
+
 def fit(diffs: np.ndarray, sample_weight: np.ndarray | None = None) -> np.ndarray:
     """Minimise sum_i s_i log(1 + exp(-d_i · w)) + L2 |w|^2 (L-BFGS, from zero, float64);
     s_i = 1/n without sample weights."""
@@ -184,7 +215,8 @@ def fit(diffs: np.ndarray, sample_weight: np.ndarray | None = None) -> np.ndarra
     return result.x
 
 
-def train(datasets: dict[str, Dataset], names: tuple[str, ...], weights: dict[str, float] = DATA_WEIGHTS) -> dict:
+def train(datasets: dict[str, Dataset], names: tuple[str, ...], weights: dict[str, float] = DATA_WEIGHTS,
+          system_weight: float = SYSTEM_WEIGHT) -> dict:
     """Fit on the tune parts; standardisation from the tune outputs of every data set."""
     columns = np.concatenate([
         np.stack([ds.feats[n] for n in names], axis=1)[[ds.part[k[0]] == TUNE for k in ds.keys]]
@@ -193,14 +225,21 @@ def train(datasets: dict[str, Dataset], names: tuple[str, ...], weights: dict[st
     std = columns.std(axis=0)
     std[std == 0] = 1.0
     diffs, sample = [], []
+    counts: dict[str, int] = {}
+    rng = np.random.default_rng(SEED)
     for name, ds in datasets.items():
         d = pair_diffs(ds, names, mean, std, TUNE)
         diffs.append(d)
         sample.append(np.full(len(d), weights[name] / max(len(d), 1)))
+        counts[name] = int(len(d))
+        if system_weight and name in SYSTEM_SETS:
+            d = system_diffs(ds, names, mean, std, rng)
+            diffs.append(d)
+            sample.append(np.full(len(d), system_weight * weights[name] / max(len(d), 1)))
+            counts[f"{name} systems"] = int(len(d))
     sample_weight = np.concatenate(sample)
     w = fit(np.concatenate(diffs), sample_weight / sample_weight.sum())
-    return {"features": list(names), "mean": _round(mean), "std": _round(std), "weights": _round(w),
-            "pairs": {name: int(len(d)) for name, d in zip(datasets, diffs)}}
+    return {"features": list(names), "mean": _round(mean), "std": _round(std), "weights": _round(w), "pairs": counts}
 
 
 def _round(values: np.ndarray) -> list[float]:
