@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .types import Signature
+
 TABLE_PATH = Path(__file__).with_name("agreement.json")
 
 
@@ -29,7 +31,7 @@ TABLE_PATH = Path(__file__).with_name("agreement.json")
 class AgreementFit:
     metric: str
     slope: float  # per unit of the metric's score
-    signature: str  # the signature of the scores it was fitted on (without the relecture version)
+    signature: str  # the score-defining fields of the scores it was fitted on (score_signature)
     observations: int
 
     def agreement(self, delta: float) -> float:
@@ -53,25 +55,24 @@ def fits(path: str = str(TABLE_PATH)) -> dict[str, AgreementFit]:
             for name, row in table["metrics"].items()}
 
 
-ENVIRONMENT_FIELDS = ("relecture:", "device:", "torch:", "transformers:")
+def score_signature(signature: Signature | str) -> str:
+    """The score-defining part of a signature, formatted (environment fields such as library
+    versions and device left out: eval/types.ENVIRONMENT_FIELDS)."""
+    sig = signature if isinstance(signature, Signature) else Signature.from_legacy(signature)
+    return Signature.of(sig.metric, sig.score_fields).format()
 
 
-def strip_version(signature: str) -> str:
-    """A signature without its environment fields (harness version, device, library versions:
-    they do not change what the score measures at the table's precision)."""
-    return "|".join(part for part in signature.split("|") if not part.startswith(ENVIRONMENT_FIELDS))
-
-
-def fit_for(metric: str, signature: str | None = None) -> AgreementFit | None:
+def fit_for(metric: str, signature: Signature | str | None = None) -> AgreementFit | None:
     """The table's fit for this metric, or None when it has none or when `signature` shows the
     scores were computed otherwise (another tokenizer, other weights) than the fitted ones."""
     fit = fits().get(metric)
-    if fit is None or (signature is not None and strip_version(signature) != fit.signature):
+    if fit is None or (signature is not None and score_signature(signature) != fit.signature):
         return None
     return fit
 
 
-def human_agreement(metric: str, delta: float, higher_is_better: bool, signature: str | None) -> dict[str, Any] | None:
+def human_agreement(metric: str, delta: float, higher_is_better: bool,
+                    signature: Signature | str | None) -> dict[str, Any] | None:
     """For a comparison row: which side people would prefer and how surely, or None."""
     fit = fit_for(metric, signature)
     if fit is None:

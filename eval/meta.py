@@ -190,7 +190,7 @@ def meta_evaluate(data: HumanData, metric: Scorer) -> MetaResult:
         keys = sorted(k for k in data.outputs if k[1] == system)
         segments = [Segment(i, data.outputs[k].src, data.outputs[k].hyp, data.outputs[k].refs) for i, k in enumerate(keys)]
         result = metric.score(segments)
-        signature = result.signature
+        signature = str(result.signature)
         system_scores[system] = float(result.score)
         for k, value in zip(keys, result.seg_scores or []):
             seg_scores[k] = float(value)

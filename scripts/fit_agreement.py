@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from train_learned import TEST, TUNE, Dataset, load_datasets  # noqa: E402
 
-from relecture.agreement import TABLE_PATH, strip_version  # noqa: E402
+from relecture.agreement import TABLE_PATH, score_signature  # noqa: E402
 from relecture.metrics.lexical import BLEU, CHRF  # noqa: E402
 from relecture.metrics.learned import Learned, LearnedQE, apply_model, load_weights  # noqa: E402
 from relecture.types import Segment  # noqa: E402
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         row = {
             "slope": float(f"{slope:.6g}"),
             "delta_at_80": float(f"{np.log(4) / slope:.4g}"),
-            "signature": strip_version(signature),
+            "signature": score_signature(signature),
             "observations": int(len(tune_obs)),
             "tune_accuracy": round(float((tune_obs > 0).mean()), 4),
             "test_observations": int(len(test_obs)),

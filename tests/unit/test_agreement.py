@@ -9,7 +9,7 @@ import math
 import pytest
 import yaml
 
-from relecture.agreement import TABLE_PATH, fits, human_agreement, strip_version
+from relecture.agreement import TABLE_PATH, fits, human_agreement, score_signature
 from relecture.errors import ConfigError
 from relecture.gates import GateContext, MetricGate, parse_gates
 from relecture.metrics.learned import Learned, LearnedQE
@@ -31,8 +31,8 @@ def test_table_names_its_data_and_signatures() -> None:
 def test_learned_fits_are_for_the_shipped_weights() -> None:
     """Retraining changes the weights hash, hence the signature: the table must be refitted."""
     table = fits()
-    assert table["learned"].signature == strip_version(Learned().signature_for("ref"))
-    assert table["learned-qe"].signature == strip_version(LearnedQE().signature())
+    assert table["learned"].signature == score_signature(Learned().signature_for("ref"))
+    assert table["learned-qe"].signature == score_signature(LearnedQE().signature())
 
 
 def test_agreement_curve() -> None:
@@ -60,11 +60,11 @@ def test_gate_fails_only_at_or_above_the_agreement(metric: str) -> None:
     below = gate.evaluate(_ctx(metric, 10.0, 10.0 - 0.9 * at_80, fit.signature + "|relecture:9"))
     above = gate.evaluate(_ctx(metric, 10.0, 10.0 - 1.1 * at_80, fit.signature))
     better = gate.evaluate(_ctx(metric, 10.0, 10.0 + at_80, fit.signature))
-    assert below["passed"] and "under the 80% that fails" in below["reason"]
-    assert below["human_agreement"] == pytest.approx(1 / (1 + math.exp(-fit.slope * 0.9 * at_80)))
-    assert not above["passed"] and "at or above the 80% that fails" in above["reason"]
-    assert above["human_agreement"] > 0.8
-    assert better["passed"] and better["human_agreement"] == pytest.approx(0.2)
+    assert below.passed and "under the 80% that fails" in below.reason
+    assert below.human_agreement == pytest.approx(1 / (1 + math.exp(-fit.slope * 0.9 * at_80)))
+    assert not above.passed and "at or above the 80% that fails" in above.reason
+    assert above.human_agreement > 0.8
+    assert better.passed and better.human_agreement == pytest.approx(0.2)
 
 
 @pytest.mark.parametrize("text, message", [
