@@ -17,8 +17,6 @@ often people actually agreed.
 from __future__ import annotations
 
 import argparse
-import hashlib
-import json
 import sys
 from pathlib import Path
 
@@ -27,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_learned import TEST, TUNE, Dataset, load_datasets  # noqa: E402
+from train_learned import TEST, TUNE, Dataset, load_datasets, write_signed  # noqa: E402
 
 from relecture.agreement import TABLE_PATH, score_signature  # noqa: E402
 from relecture.metrics.lexical import BLEU, CHRF  # noqa: E402
@@ -179,13 +177,7 @@ def main(argv: list[str] | None = None) -> int:
                  "bench/splits.py"),
         "metrics": table,
     }
-    text = json.dumps(body, indent=1, sort_keys=True)
-    body["sha256"] = hashlib.sha256(text.encode()).hexdigest()
-    out = Path(args.out)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    tmp.replace(out)
-    print(f"wrote {out} (sha256 {body['sha256'][:16]})")
+    write_signed(body, Path(args.out))
     return 0
 
 

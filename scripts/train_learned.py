@@ -272,14 +272,18 @@ def main(argv: list[str] | None = None) -> int:
         "splits": "bench/splits.py: WMT by source sentence, Bio-MQM by document, DEMETR by item",
         "models": models,
     }
-    text = json.dumps(body, indent=1, sort_keys=True)
-    body["sha256"] = hashlib.sha256(text.encode()).hexdigest()
-    out = Path(args.out)
+    write_signed(body, Path(args.out))
+    return 0
+
+
+def write_signed(body: dict, out: Path) -> None:
+    """Write `body` plus the sha256 of its canonical JSON (sorted keys), atomically: the same
+    content gives the same bytes, and the hash names it in signatures."""
+    body = {**body, "sha256": hashlib.sha256(json.dumps(body, indent=1, sort_keys=True).encode()).hexdigest()}
     tmp = out.with_suffix(".tmp")
     tmp.write_text(json.dumps(body, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     tmp.replace(out)
     print(f"wrote {out} (sha256 of content {body['sha256'][:16]})")
-    return 0
 
 
 if __name__ == "__main__":
