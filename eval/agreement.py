@@ -62,11 +62,18 @@ def score_signature(signature: Signature | str) -> str:
     return Signature.of(sig.metric, sig.score_fields).format()
 
 
+def same_scores(signature: Signature | str, fitted: str) -> bool:
+    """Whether scores so signed are those the fit was made on: the same metric and score-defining
+    fields, in whatever order they were stored."""
+    ours, theirs = (s if isinstance(s, Signature) else Signature.from_legacy(s) for s in (signature, fitted))
+    return ours.metric == theirs.metric and ours.score_fields == theirs.score_fields
+
+
 def fit_for(metric: str, signature: Signature | str | None = None) -> AgreementFit | None:
     """The table's fit for this metric, or None when it has none or when `signature` shows the
     scores were computed otherwise (another tokenizer, other weights) than the fitted ones."""
     fit = fits().get(metric)
-    if fit is None or (signature is not None and score_signature(signature) != fit.signature):
+    if fit is None or (signature is not None and not same_scores(signature, fit.signature)):
         return None
     return fit
 

@@ -64,13 +64,22 @@ def _gates_table(gates: Sequence[GateOutcome]) -> list[str]:
 def _metrics_table(comparison: Comparison) -> list[str]:
     info = comparison.info
     holm = info.get("multiple_comparisons") == "holm"
-    header = f"| candidate | metric | {comparison.baseline.system} | candidate | Δ | {info['confidence']:.0%} CI of Δ | p |"
-    header += " p (Holm) |" if holm else ""
-    lines = ["## Metrics", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "")]
+    lines = ["## Metrics", "", *_table_head(comparison.baseline.system, info["confidence"], holm)]
     lines += [_metric_row(row, holm) for row in comparison.comparisons]
     lines += ["", f"Δ = candidate − baseline (↑: higher is better, ↓: lower is better); bold where p < {SIGNIFICANCE}. "
-              "p: paired approximate randomization (two-sided); CI: paired bootstrap percentile interval.", ""]
+              "p: paired approximate randomization (two-sided); CI: paired bootstrap percentile interval. "
+              f"{AGREEMENT_NOTE}", ""]
     return lines
+
+
+AGREEMENT_NOTE = ("Estimated human agreement: the share of people who would prefer the side the delta favours, "
+                  "from a fit of human judgments on this metric's deltas (README: Gates in human terms).")
+
+
+def _table_head(baseline: str, level: float, holm: bool) -> list[str]:
+    header = (f"| candidate | metric | {baseline} | candidate | Δ | {level:.0%} CI of Δ | p |" + (" p (Holm) |" if holm else "")
+              + " estimated human agreement |")
+    return [header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "") + "---|"]
 
 
 def report_sections(comparisons: Sequence[ComparisonRow], gates: Sequence[GateOutcome]) -> list[str]:
@@ -82,14 +91,10 @@ def report_sections(comparisons: Sequence[ComparisonRow], gates: Sequence[GateOu
     if comparisons:
         holm = any(r.p_adjusted is not None for r in comparisons)
         first = comparisons[0]
-        level = first.confidence or 0.95
-        header = (f"| candidate | metric | {first.baseline} | candidate | Δ | {level:.0%} CI of Δ | p |" + (" p (Holm) |" if holm else "")
-                  + " estimated human agreement |")
-        lines += ["## Comparisons with the baseline", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "") + "---|"]
+        lines += ["## Comparisons with the baseline", "", *_table_head(first.baseline, first.confidence or 0.95, holm)]
         lines += [_metric_row(row, holm) for row in comparisons]
         lines += ["", "p: paired approximate randomization; CI: paired bootstrap (`relecture compare` for the segments that got worse).",
-                  "Estimated human agreement: the share of people who would prefer the side the delta favours, from a "
-                  "fit of human judgments on deltas of this metric (README: Gates in human terms).", ""]
+                  AGREEMENT_NOTE, ""]
     return lines
 
 
