@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 SKIP_COPY = {".venv", ".git", "runs", "build", "dist", "__pycache__", ".pytest_cache", "relecture.egg-info", "node_modules"}
 PACKAGE_DATA = ["report/results.schema.json", "report/report.html", "report/report.js", "report/report.css",
-                "metrics/learned_weights.json"]
+                "metrics/learned_weights.json", "agreement.json"]
 
 
 def run(*args: str | Path, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
