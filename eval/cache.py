@@ -256,7 +256,8 @@ def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[
             spans.setdefault(span["seg_idx"], []).append({k: v for k, v in span.items() if k != "seg_idx"})
     derived = set(names) | {f"{name}_ids" for name in names} | set(parts) | {"error_spans"}
     constant: dict[str, Any] = {key: value for key, value in result.extra.items() if key not in derived}
-    constant["__signature__"] = result.signature.to_dict()
+    # fields as a list of pairs: the store sorts mapping keys, and the field order is the signature's
+    constant["__signature__"] = {**result.signature.to_dict(), "fields": [list(pair) for pair in result.signature.fields]}
     constant["__marks__"] = names
     constant["__parts__"] = sorted(parts)
     constant["__spans__"] = spans is not None

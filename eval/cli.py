@@ -212,10 +212,10 @@ def cmd_ls(args: argparse.Namespace) -> int:
             print(f"{name:8} {entry.summary}")
         return 0
     width = max(len(name) for name in table) + 1 if table else 5
-    print(f"{'name':{width}} {'reference':9} {'source':6} {'gpu':11} {'hub':4} summary")
+    print(f"{'name':{width}} {'reference':9} {'source':6} {'gpu':11} {'hub':4} {'extra':7} summary")
     for name, entry in table.items():
         print(f"{name:{width}} {'needed' if entry.needs_reference else '-':9} {'needed' if entry.needs_source else '-':6} "
-              f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.summary}")
+              f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.extra or 'core':7} {entry.summary}")
     return 0
 
 
