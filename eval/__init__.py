@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ErrorSpan", "MetricResult", "Report", "Segment", "SystemResult", "TestSet",
-    "__version__", "evaluate", "load_config",
+    "__version__", "evaluate", "load_config", "translate",
 ]
 
 
@@ -33,3 +33,11 @@ def evaluate(config: "RunConfig", progress: bool = False) -> Report:
     from .runner import evaluate as _evaluate
 
     return _evaluate(config, progress=progress)
+
+
+def translate(config: "RunConfig", system: str, progress: bool = False) -> list[str]:
+    """The config's test set translated by `system` (a model, endpoint or command entry of its
+    `systems:`), through the output cache: a rerun translates only new source segments."""
+    from .generate.driver import translate as _translate
+
+    return _translate(config, system, progress=progress).outputs

@@ -16,7 +16,9 @@ from typing import Any
 import yaml
 
 from .errors import ConfigError
+from .generate.spec import validate_system
 from .registry import suggest
+from .schema import check_keys
 
 # key -> (accepted types, default). Nested dicts are described by nested schemas.
 TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
@@ -83,8 +85,10 @@ class RunConfig:
         for name, spec in out.get("systems", {}).items():
             if isinstance(spec, str):
                 out["systems"][name] = str(self.resolve_path(spec).resolve())
-            else:
+            elif spec.get("path"):
                 spec["path"] = str(self.resolve_path(spec["path"]).resolve())
+            elif spec.get("model") and (self.base_dir / spec["model"]).exists():  # a local checkpoint
+                spec["model"] = str(self.resolve_path(spec["model"]).resolve())
         return out
 
     def hash(self) -> str:
@@ -148,26 +152,6 @@ def set_dotted(raw: dict[str, Any], item: str) -> None:
     node[parts[-1]] = value
 
 
-def _check(section: str, data: dict[str, Any], schema: dict[str, tuple[tuple[type, ...], Any]], source: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        where = f"{section}{key}"
-        if key not in schema:
-            raise ConfigError(f"{source}: unknown key '{where}'{suggest(str(key), schema)}")
-        types, _ = schema[key]
-        if value is None:
-            out[key] = None
-            continue
-        # bool is an int in Python; a YAML `true` must not pass as a number of workers.
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            expected = " or ".join(t.__name__ for t in types)
-            raise ConfigError(f"{source}: '{where}' must be {expected}, not {type(value).__name__} ({value!r})")
-        out[key] = value
-    for key, (_, default) in schema.items():
-        out.setdefault(key, json.loads(json.dumps(default)))
-    return out
-
-
 def _names(section: str, value: Any, source: str) -> list[Any]:
     items = [s.strip() for s in value.split(",") if s.strip()] if isinstance(value, str) else list(value)
     for item in items:
@@ -181,10 +165,10 @@ def _names(section: str, value: Any, source: str) -> list[Any]:
 def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
     from . import registry
 
-    values = _check("", raw, RUN_SCHEMA, source)
+    values = check_keys("", raw, RUN_SCHEMA, source)
     if values["testset"] is None:
         raise ConfigError(f"{source}: missing key 'testset' (the source and references)")
-    ts = _check("testset.", values["testset"], TESTSET_SCHEMA, source)
+    ts = check_keys("testset.", values["testset"], TESTSET_SCHEMA, source)
     if isinstance(ts["refs"], str):
         ts["refs"] = [ts["refs"]]
     given = [k for k in ("src", "path", "hf") if ts.get(k)]
@@ -192,12 +176,8 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
         raise ConfigError(f"{source}: 'testset' needs exactly one of 'src' (text file), 'path' (table) or 'hf' (dataset); got {given or 'none'}")
     values["testset"] = ts
     for name, spec in values["systems"].items():
-        if isinstance(spec, dict):
-            values["systems"][name] = _check(f"systems.{name}.", spec, {"path": ((str,), None), "column": ((str,), "hyp"), "format": ((str,), None)}, source)
-            if not values["systems"][name]["path"]:
-                raise ConfigError(f"{source}: 'systems.{name}' needs a 'path'")
-        elif not isinstance(spec, str):
-            raise ConfigError(f"{source}: 'systems.{name}' must be a file path or a mapping with 'path'")
+        # a file (a path, or {path, column, format}) or a model, endpoint or command (eval/generate)
+        values["systems"][name] = validate_system(str(name), spec, source)
     for plugin in values["plugins"]:
         if not isinstance(plugin, str) or ":" not in plugin:
             raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {plugin!r}")

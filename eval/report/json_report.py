@@ -40,6 +40,7 @@ def results_dict(report: Report) -> dict[str, Any]:
                 "output_hash": info.get("output_hashes", {}).get(name),
                 "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
                 "flag_counts": result.flag_counts(),
+                **({"generation": info["generation"][name]} if name in info.get("generation", {}) else {}),
             }
             for name, result in report.systems.items()
         },
@@ -142,5 +143,6 @@ def read_run(path: Path | str) -> Report:
     info = dict(results["info"])
     info["created"] = results.get("created")
     info["output_hashes"] = {name: s.get("output_hash") for name, s in results["systems"].items()}
+    info["generation"] = {name: s["generation"] for name, s in results["systems"].items() if "generation" in s}
     return Report(results["name"], testset, systems, hyps, info, results.get("warnings", []),
                   results.get("comparisons", []), results.get("gates", []))
