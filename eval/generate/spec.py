@@ -29,6 +29,7 @@ MODEL_SCHEMA: Schema = {
     "generate": ((dict,), {}),           # model.generate settings: num_beams, max_new_tokens...
     "device": ((str,), "auto"),          # auto: cuda when there is one, else cpu
     "dtype": ((str,), "auto"),           # auto: bfloat16 on cuda, float32 on cpu
+    "threads": ((int,), None),           # CPU threads for torch (default: torch's, one per core)
     "src_lang": ((str,), None),          # NLLB fra_Latn / M2M100 fr (default by model type)
     "tgt_lang": ((str,), None),          # NLLB eng_Latn / M2M100 en
     "prefix": ((str,), None),            # put before each source (T5/MADLAD: "<2en> ")
@@ -96,7 +97,7 @@ def validate_system(name: str, spec: Any, source: str) -> dict[str, Any] | str:
     out = check_keys(where, spec, KINDS[kind], source)
     if not out[kind]:
         raise ConfigError(f"{source}: '{where}{kind}' is empty")
-    for key in ("batch_size", "concurrency", "max_input_tokens"):
+    for key in ("batch_size", "concurrency", "max_input_tokens", "threads"):
         if out.get(key) is not None and out[key] < 1:
             raise ConfigError(f"{source}: '{where}{key}' must be 1 or more")
     for key in ("retries",):

@@ -54,8 +54,14 @@ def write_config(folder: Path, systems: dict, src: Path = DEMO / "src.fr", **ext
 
 
 def cached_rows(path: Path) -> int:
-    with sqlite3.connect(str(path)) as db:
-        return int(db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0])
+    """Outputs stored so far (0 while the database or its table is still being created)."""
+    if not path.exists():
+        return 0
+    try:
+        with sqlite3.connect(str(path), timeout=30) as db:
+            return int(db.execute("SELECT COUNT(*) FROM outputs").fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
 
 
 # --- transformers: a real Marian checkpoint -----------------------------------------------------
@@ -63,7 +69,7 @@ def cached_rows(path: Path) -> int:
 def test_marian_through_the_config_run_folder_and_cache(marian, tmp_path, cache_env):
     config_path = write_config(tmp_path, {
         "sys-a": str(DEMO / "sys-a.en"),
-        "tiny": {"model": str(marian), "batch_size": 8, "generate": {"max_new_tokens": 24}}},
+        "tiny": {"model": str(marian), "threads": 1, "batch_size": 8, "generate": {"max_new_tokens": 24}}},
         baseline="sys-a")
     config = relecture.load_config(config_path)
     report = evaluate(config)
@@ -90,7 +96,7 @@ def test_marian_through_the_config_run_folder_and_cache(marian, tmp_path, cache_
     changed = list(SOURCES)
     changed[7] = "Une phrase toute nouvelle pour le cache."
     (tmp_path / "src2.fr").write_text("\n".join(changed) + "\n", encoding="utf-8")
-    config2 = relecture.load_config(write_config(tmp_path, {"tiny": {"model": str(marian), "batch_size": 8,
+    config2 = relecture.load_config(write_config(tmp_path, {"tiny": {"model": str(marian), "threads": 1, "batch_size": 8,
                                                                      "generate": {"max_new_tokens": 24}}},
                                                  src=tmp_path / "src2.fr"))
     result = translate(config2, "tiny")
@@ -98,25 +104,32 @@ def test_marian_through_the_config_run_folder_and_cache(marian, tmp_path, cache_
     assert result.outputs[:7] == outputs[:7] and result.outputs[8:] == outputs[8:]
 
     # other decoding settings are another identity: translated again
-    config3 = relecture.load_config(write_config(tmp_path, {"tiny": {"model": str(marian), "batch_size": 8,
+    config3 = relecture.load_config(write_config(tmp_path, {"tiny": {"model": str(marian), "threads": 1, "batch_size": 8,
                                                                      "generate": {"max_new_tokens": 12}}}))
     assert translate(config3, "tiny").info["generated"] == len(set(SOURCES))
 
 
 def test_length_sorted_batches_give_the_one_by_one_outputs(marian, tmp_path, monkeypatch):
     monkeypatch.setenv("RELECTURE_CACHE", "off")
+    (tmp_path / "some.fr").write_text("\n".join(SOURCES[:16]) + "\n", encoding="utf-8")
     outputs = {}
     for size in (1, 16):
-        config = relecture.load_config(write_config(tmp_path, {"tiny": {"model": str(marian), "batch_size": size,
-                                                                        "generate": {"max_new_tokens": 24}}}))
+        config = relecture.load_config(write_config(tmp_path, {"tiny": {"model": str(marian), "threads": 1, "batch_size": size,
+                                                                        "generate": {"max_new_tokens": 24}}},
+                                                    src=tmp_path / "some.fr"))
         outputs[size] = relecture.translate(config, "tiny")
     assert outputs[1] == outputs[16]
 
 
 def test_long_inputs_split_between_sentences_or_error(marian, tmp_path, cache_env, capsys):
-    long_src = " ".join(SOURCES[:6])  # six sentences, far over 48 tokens
+    from transformers import MarianTokenizer
+
+    tokenizer = MarianTokenizer.from_pretrained(str(marian))
+    limit = max(len(tokenizer(s)["input_ids"]) for s in SOURCES[:6]) + 2  # each sentence fits ...
+    long_src = " ".join(SOURCES[:6])  # ... six together do not
+    assert len(tokenizer(long_src)["input_ids"]) > limit
     (tmp_path / "long.fr").write_text(f"{SOURCES[0]}\n{long_src}\n", encoding="utf-8")
-    spec = {"model": str(marian), "max_input_tokens": 48, "generate": {"max_new_tokens": 8}}
+    spec = {"model": str(marian), "threads": 1, "max_input_tokens": limit, "generate": {"max_new_tokens": 8}}
     config = relecture.load_config(write_config(tmp_path, {"tiny": spec}, src=tmp_path / "long.fr"))
     result = translate(config, "tiny")
     assert result.info["split_segments"] == 1 and len(result.outputs) == 2
@@ -124,23 +137,21 @@ def test_long_inputs_split_between_sentences_or_error(marian, tmp_path, cache_en
     config_path = write_config(tmp_path, {"tiny": {**spec, "long_inputs": "error"}}, src=tmp_path / "long.fr")
     code = main(["translate", "-c", str(config_path), "--system", "tiny", "-o", str(tmp_path / "o.en"), "--quiet"])
     err = capsys.readouterr().err
-    assert code == 2 and "over the model's limit of 48" in err and "Traceback" not in err
+    assert code == 2 and f"over the model's limit of {limit}" in err and "Traceback" not in err
     assert not (tmp_path / "o.en").exists()
 
 
 def test_killed_run_resumes_where_it_stopped(marian, tmp_path, cache_env):
     """SIGKILL a `relecture translate` after a few batches; the rerun translates only the rest."""
-    config_path = write_config(tmp_path, {"tiny": {"model": str(marian), "batch_size": 4,
+    config_path = write_config(tmp_path, {"tiny": {"model": str(marian), "threads": 1, "batch_size": 4,
                                                    "generate": {"max_new_tokens": 48}}})
     env = {**os.environ, "RELECTURE_CACHE": str(cache_env)}
     proc = subprocess.Popen([sys.executable, "-m", "relecture", "translate", "-c", str(config_path), "--system", "tiny",
                              "-o", str(tmp_path / "out.en")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 240
-    done_before = 0
     try:
         while time.monotonic() < deadline and proc.poll() is None:
-            done_before = cached_rows(cache_env) if cache_env.exists() else 0
-            if done_before >= 8:  # two batches of four stored
+            if cached_rows(cache_env) >= 8:  # two batches of four stored
                 break
             time.sleep(0.02)
     finally:
