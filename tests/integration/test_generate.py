@@ -338,3 +338,42 @@ def test_translate_cli_usage_errors(tmp_path, script, capsys):
     assert "is an output file" in capsys.readouterr().err
     assert main(["translate", "-c", str(config_path), "--system", "cmd", "-o", str(DEMO / "src.fr")]) == 2
     assert "refusing to overwrite" in capsys.readouterr().err
+
+
+# --- language codes and chat templates ------------------------------------------------------------
+
+def model_backend(folder: Path, **extra):
+    from relecture.generate.spec import MODEL_SCHEMA
+    from relecture.generate.transformers import load_model_backend
+    from relecture.schema import check_keys
+
+    spec = check_keys("", {"model": str(folder), "threads": 1, **extra}, MODEL_SCHEMA, "test")
+    return load_model_backend(spec, Path, None)
+
+
+def test_nllb_language_codes(tmp_path):
+    from tests.tiny_marian import build_nllb
+
+    backend = model_backend(build_nllb(tmp_path / "nllb"), generate={"max_new_tokens": 4})
+    tokenizer = backend.tokenizer
+    assert (backend.src_lang, backend.tgt_lang) == ("fra_Latn", "eng_Latn")
+    ids = backend.encode(SOURCES[0])
+    assert ids[0] == tokenizer.convert_tokens_to_ids("fra_Latn") and ids[-1] == tokenizer.eos_token_id
+    rows = backend.generate_ids([ids, backend.encode(SOURCES[1])])
+    assert all(row[0] == tokenizer.convert_tokens_to_ids("eng_Latn") for row in rows)  # forced BOS
+    other = model_backend(tmp_path / "nllb", tgt_lang="deu_Latn", generate={"max_new_tokens": 4})
+    assert other.generate_ids([ids])[0][0] == tokenizer.convert_tokens_to_ids("deu_Latn")
+    assert other.identity() != backend.identity()  # another target language: another cache identity
+
+
+def test_chat_model_prompt_template_and_left_padding(tmp_path):
+    from tests.tiny_marian import build_chat_llm
+
+    backend = model_backend(build_chat_llm(tmp_path / "llm"), prompt="Translate: {src}")
+    assert backend.chat and not backend.encoder_decoder and backend.tokenizer.padding_side == "left"
+    assert backend.text_for("Bonjour") == "<s>user: Translate: Bonjour</s><s>assistant:"
+    texts = SOURCES[:4]
+    one_by_one = [backend.generate_ids([backend.encode(t)])[0] for t in texts]
+    batched = backend.generate_ids([backend.encode(t) for t in texts])
+    assert batched == one_by_one  # left padding changes nothing; only new tokens are returned
+    assert all(0 < len(row) <= 12 for row in batched)
