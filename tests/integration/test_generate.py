@@ -377,3 +377,14 @@ def test_chat_model_prompt_template_and_left_padding(tmp_path):
     batched = backend.generate_ids([backend.encode(t) for t in texts])
     assert batched == one_by_one  # left padding changes nothing; only new tokens are returned
     assert all(0 < len(row) <= 12 for row in batched)
+
+
+def test_ctranslate2_backend_says_how_to_install_it(tmp_path, marian):
+    pytest.importorskip("transformers")
+    try:
+        import ctranslate2  # noqa: F401
+        pytest.skip("ctranslate2 is installed here")
+    except ImportError:
+        pass
+    with pytest.raises(GenerationError, match=r"needs the ctranslate2 package \(pip install ctranslate2\)"):
+        model_backend(marian, backend="ctranslate2")
