@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import threading
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..cache import OFF, default_path, sha256_text
+from ..cache import OFF, ScoreCache, default_path, sha256_text
 from ..models import sha256_file
 
 SCHEMA = """
@@ -48,26 +46,13 @@ def source_key(src: str) -> str:
     return sha256_text(src)
 
 
-class OutputCache:
-    """Outputs of generated systems by (identity, source). Safe across threads and processes."""
+class OutputCache(ScoreCache):
+    """Outputs of generated systems by (identity, source), in the score cache's database (its
+    connection, WAL journal and lock: safe across threads and processes)."""
 
     def __init__(self, path: str | Path | None = None) -> None:
-        self.path = Path(path) if path is not None else default_path()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
+        super().__init__(path)
         self.db.executescript(SCHEMA)
-        self.lock = threading.Lock()
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> "OutputCache":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def get_many(self, identity: dict[str, Any], sources: Iterable[str]) -> dict[str, dict[str, Any]]:
         """source -> stored entry, for the sources already translated by this identity."""
