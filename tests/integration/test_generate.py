@@ -388,3 +388,9 @@ def test_ctranslate2_backend_says_how_to_install_it(tmp_path, marian):
         pass
     with pytest.raises(GenerationError, match=r"needs the ctranslate2 package \(pip install ctranslate2\)"):
         model_backend(marian, backend="ctranslate2")
+
+
+def test_prefix_goes_before_each_source(marian):
+    backend = model_backend(marian, prefix="<2en> ")
+    assert backend.text_for("Bonjour.") == "<2en> Bonjour."
+    assert backend.identity()["prefix"] == "<2en> " and backend.identity() != model_backend(marian).identity()
