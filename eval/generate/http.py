@@ -33,7 +33,7 @@ class EndpointBackend(Backend):
         self.api = spec["api"]
         self.prompt = spec["prompt"]
         self.system_prompt = spec.get("system_prompt")
-        self.settings = dict(spec.get("generate") or {})
+        self.settings = {"temperature": 0, **(spec.get("generate") or {})}  # greedy unless asked
         self.concurrency = spec["concurrency"]
         self.retries = spec["retries"]
         self.timeout = float(spec["timeout"])

@@ -45,7 +45,7 @@ ENDPOINT_SCHEMA: Schema = {
     "api": ((str,), "chat"),             # chat (/chat/completions) or completions
     "prompt": ((str,), DEFAULT_PROMPT),
     "system_prompt": ((str,), None),
-    "generate": ((dict,), {"temperature": 0}),  # extra request fields: max_tokens, temperature...
+    "generate": ((dict,), {}),           # extra request fields (max_tokens...); temperature 0 unless set
     "concurrency": ((int,), 4),          # requests in flight at once
     "retries": ((int,), 4),              # on 429, 5xx and connection errors, with backoff
     "timeout": ((int, float), 120),      # seconds per request

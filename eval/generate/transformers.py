@@ -165,13 +165,20 @@ class ModelBackend(Backend):
         return {"backend": self.kind, "model_sha256": self.model_sha256, "generate": self.settings,
                 "src_lang": self.src_lang, "tgt_lang": self.tgt_lang, "prefix": self.prefix,
                 "prompt": self.prompt, "chat_template": self.chat, "max_input_tokens": self.max_input,
-                "long_inputs": self.spec["long_inputs"]}
+                "long_inputs": self.spec["long_inputs"], **self.numerics()}
 
     def describe(self) -> dict[str, Any]:
         return {**self.identity(), "model": self.spec["model"], "weights_sha256": self.weights,
                 "batch_size": self.batch_size, **self.runtime()}
 
+    def numerics(self) -> dict[str, Any]:
+        """Where and in what precision it computes: bfloat16 on a GPU and float32 on a CPU do not
+        give the same outputs, so they are part of the identity (the batch size is not: batched
+        and one-by-one greedy outputs were equal token for token, bench/generate.py)."""
+        return {}
+
     def runtime(self) -> dict[str, Any]:
+        """Library versions, shown in results.json, not part of the identity."""
         return {}
 
     # --- batching ------------------------------------------------------------------------------
@@ -257,9 +264,11 @@ class TransformersBackend(ModelBackend):
         self.max_new = self.gen_kwargs.get("max_new_tokens", config.max_new_tokens)
         self.max_length = self.gen_kwargs.get("max_length", config.max_length)
 
+    def numerics(self) -> dict[str, Any]:
+        return {"device": self.device.split(":")[0], "dtype": str(self.dtype).replace("torch.", "")}
+
     def runtime(self) -> dict[str, Any]:
-        return {"device": self.device, "dtype": str(self.dtype).replace("torch.", ""),
-                "torch": torch.__version__, "transformers": transformers.__version__}
+        return {"torch": torch.__version__, "transformers": transformers.__version__}
 
     def generate_ids(self, batch: list[list[int]]) -> list[list[int]]:
         """The generated token ids of each input (padding removed; decoder-only: new tokens only)."""
@@ -319,8 +328,11 @@ class CTranslate2Backend(ModelBackend):
         if unknown:
             raise GenerationError(f"model {spec['model']}: generate settings {sorted(unknown)} are not supported by the ctranslate2 backend")
 
+    def numerics(self) -> dict[str, Any]:
+        return {"device": self.device.split(":")[0], "compute_type": "default"}
+
     def runtime(self) -> dict[str, Any]:
-        return {"device": self.device, "ctranslate2": self.version}
+        return {"ctranslate2": self.version}
 
     def generate_texts(self, batch: list[list[int]]) -> list[tuple[str, bool]]:
         tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in batch]

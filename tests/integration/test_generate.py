@@ -189,8 +189,11 @@ def test_endpoint_translates_with_bounded_concurrency(tmp_path, cache_env):
 def test_endpoint_completions_api(tmp_path, monkeypatch):
     monkeypatch.setenv("RELECTURE_CACHE", "off")
     with OpenAIServer() as server:
-        config = relecture.load_config(write_config(tmp_path, {"llm": endpoint(server.url, api="completions")}))
+        config = relecture.load_config(write_config(tmp_path, {"llm": endpoint(server.url, api="completions",
+                                                                               generate={"max_tokens": 50})}))
         assert relecture.translate(config, "llm")[:2] == [f"EN {src}" for src in SOURCES[:2]]
+        body = server.bodies[0]
+        assert body["prompt"].startswith("Translate into English.") and (body["max_tokens"], body["temperature"]) == (50, 0)
 
 
 @pytest.mark.parametrize("status", [429, 500, 503])
