@@ -31,9 +31,6 @@ class InputError(RelectureError):
         self.line = line
 
 
-class GateFailure(RelectureError):
-    exit_code = 1
-
 
 class GenerationError(RelectureError):
     """A generated system could not produce its output: a server down or answering errors, a
