@@ -20,8 +20,8 @@ from .errors import ConfigError
 from .flaggers.base import Flagger
 from .gates import parse_gates, plugin_categories
 from .generate.spec import validate_system
-from .registry import resolve, suggest
-from .schema import check_keys
+from .registry import resolve_plugin, suggest
+from .schema import check_keys, short_repr
 
 # key -> (accepted types, default). Nested dicts are described by nested schemas.
 TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
@@ -52,6 +52,28 @@ RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "plugins": ((list,), []),            # "module:Class" of user metrics and flaggers
     "workers": ((int,), 0),              # processes for lexical metrics; 0 = all cores
 }
+
+
+# A config expands to at most this many values (keys, list items, scalars), counted with every
+# YAML alias expanded: a "billion laughs" of nested aliases (9 levels of 9 = 387 million values)
+# is refused here, before `resolved()` or an error message would expand it (issue 11).
+MAX_CONFIG_VALUES = 100_000
+
+
+def _check_size(raw: Any, source: str) -> None:
+    """Refuse a config that expands past MAX_CONFIG_VALUES (or that holds itself: `&a [*a]`)."""
+    stack, seen = [raw], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_CONFIG_VALUES:
+            raise ConfigError(f"{source}: the config expands to more than {MAX_CONFIG_VALUES:,} values "
+                              "(nested YAML aliases?); write it out plainly")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
 
 
 @dataclass
@@ -134,6 +156,7 @@ def load_config(path: Any, overrides: list[str], values: dict[str, Any]) -> RunC
     raw = {**raw, **values}
     for item in overrides:
         set_dotted(raw, item)
+    _check_size(raw, source)
     return RunConfig(validate(raw, source), base_dir=base_dir, source=source)
 
 
@@ -161,7 +184,7 @@ def _names(section: str, value: Any, source: str) -> list[Any]:
         if isinstance(item, dict) and not isinstance(item.get("name"), str):
             raise ConfigError(f"{source}: each entry of '{section}' given as a mapping needs a 'name'")
         if not isinstance(item, (str, dict)):
-            raise ConfigError(f"{source}: '{section}' entries must be names or mappings, not {item!r}")
+            raise ConfigError(f"{source}: '{section}' entries must be names or mappings, not {short_repr(item)}")
     return items
 
 
@@ -181,7 +204,7 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
         values["systems"][name] = validate_system(str(name), spec, source)
     for plugin in values["plugins"]:
         if not isinstance(plugin, str) or ":" not in plugin:
-            raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {plugin!r}")
+            raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {short_repr(plugin)}")
         registry.register_plugin("flagger" if _is_flagger(plugin) else "metric", plugin)
     values["metrics"] = _names("metrics", values["metrics"], source)
     values["flaggers"] = _names("flaggers", values["flaggers"], source)
@@ -197,14 +220,13 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
     if values["baseline"] and values["baseline"] not in values["systems"]:
         raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
     parse_gates(values["gates"], plugin_categories())  # a malformed gate fails before any scoring
+    if ts["limit"] is not None and ts["limit"] < 1:
+        raise ConfigError(f"{source}: 'testset.limit' must be 1 or more (the first N segments), not {ts['limit']}")
     if values["workers"] < 0:
         raise ConfigError(f"{source}: 'workers' must be 0 (all cores) or more")
     return values
 
 
 def _is_flagger(target: str) -> bool:
-    try:
-        cls = resolve(target)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(f"plugin '{target}' cannot be imported: {exc}") from None
+    cls = resolve_plugin(target)
     return isinstance(cls, type) and issubclass(cls, Flagger)
