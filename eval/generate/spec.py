@@ -90,8 +90,9 @@ def validate_system(name: str, spec: Any, source: str) -> dict[str, Any] | str:
         if not kinds:
             near = [suggest(str(key), KINDS) for key in spec]
             hint = next((h for h in near if "did you mean" in h), "")
-        raise ConfigError(f"{source}: 'systems.{name}' needs exactly one of {', '.join(KINDS)}; "
-                          f"got {kinds or 'none'}{hint}")
+        if not kinds:
+            raise ConfigError(f"{source}: 'systems.{name}' needs a 'path' (or one of model, endpoint, command){hint}")
+        raise ConfigError(f"{source}: 'systems.{name}' needs exactly one of {', '.join(KINDS)}; got {kinds}")
     kind = kinds[0]
     where = f"systems.{name}."
     out = check_keys(where, spec, KINDS[kind], source)
