@@ -21,20 +21,20 @@ from .types import ComparisonRow, ErrorSpan, Flag, GateOutcome, MetricResult, Re
 from .version import __version__
 
 if TYPE_CHECKING:
-    from .api import Scores, as_config, compare, evaluate, flag, load_config, score
+    from .api import Scores, as_config, compare, evaluate, flag, load_config, score, translate
     from .comparison import Comparison
     from .config import RunConfig
 
 # name -> the module that defines it, imported when the name is first used
 _LAZY = {
     "score": "api", "flag": "api", "compare": "api", "evaluate": "api", "as_config": "api", "Scores": "api",
-    "load_config": "api", "Comparison": "comparison", "RunConfig": "config",
+    "load_config": "api", "translate": "api", "Comparison": "comparison", "RunConfig": "config",
 }
 
 __all__ = [
     "ComparisonRow", "ErrorSpan", "Flag", "GateOutcome", "MetricResult", "Report", "Segment", "Signature",
     "SystemResult", "TestSet", "__version__",
-    "score", "flag", "compare", "evaluate", "as_config", "Scores", "load_config", "Comparison", "RunConfig",
+    "score", "flag", "compare", "evaluate", "translate", "as_config", "Scores", "load_config", "Comparison", "RunConfig",
 ]
 
 

@@ -24,6 +24,7 @@ from .config import load_config as read_config
 from .errors import UsageError
 from .flaggers import DEFAULT_FLAGGERS, run_flaggers
 from .gates import parse_gates, plugin_categories
+from .generate.driver import translate as translate_system
 from .io.load import testset_from_columns
 from .metrics.base import Metric
 from .runner import build, evaluate as evaluate_config, score_systems
@@ -198,6 +199,14 @@ def evaluate(config: str | Path | Mapping[str, Any] | RunConfig, overrides: Sequ
     test set, systems, metrics, flaggers, comparisons with the baseline and gates. Writes
     nothing (`relecture run` writes the run folder)."""
     return evaluate_config(as_config(config, overrides), progress=progress)
+
+
+def translate(config: str | Path | Mapping[str, Any] | RunConfig, system: str, overrides: Sequence[str] = (),
+              progress: bool = False) -> list[str]:
+    """The config's test set translated by `system`, a model, endpoint or command entry of its
+    `systems:` (eval/generate), through the output cache: a rerun translates only new sources.
+    Returns the English lines in test-set order."""
+    return translate_system(as_config(config, overrides), system, progress=progress).outputs
 
 
 def load_config(path: str | Path | None = None, overrides: Sequence[str] = (), **values: Any) -> RunConfig:

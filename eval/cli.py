@@ -87,6 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     meta.add_argument("--exclude-system", action="append", default=[], help="leave this system out (repeat), e.g. the human reference")
     meta.add_argument("--format", choices=["text", "json"], default="text")
 
+    tr = sub.add_parser("translate", help="translate the test set with a system that is a model, endpoint or command")
+    tr.add_argument("-c", "--config", required=True, help="YAML run config naming the system under 'systems'")
+    tr.add_argument("--system", required=True, help="the system to translate with")
+    tr.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (dotted keys)")
+    tr.add_argument("-o", "--output", help="write the English lines here (default: stdout)")
+    tr.add_argument("--quiet", action="store_true", help="no progress, no summary")
+
     ls = sub.add_parser("ls", help="list metrics, flaggers or report formats")
     ls.add_argument("what", choices=["metrics", "flaggers", "formats"])
     return parser
@@ -234,6 +241,33 @@ def cmd_meta(args: argparse.Namespace) -> int:
     for r in results:
         system = f"{r.system_correct:g}/{r.system_pairs} {r.system_correct / r.system_pairs if r.system_pairs else 0:.3f}"
         print(f"{r.metric:14} {r.tau:11.4f} {r.pairwise_accuracy:12.4f} {system:>16}")
+
+def cmd_translate(args: argparse.Namespace) -> int:
+    from .config import load_config
+    from .generate.driver import translate
+    from .io.atomic import atomic_write
+
+    config = load_config(args.config, args.set, {})
+    target = Path(args.output) if args.output else None
+    if target is not None:
+        if target.is_dir():
+            raise UsageError(f"-o {target}: is a folder; give the output file's name")
+        inputs = [config.resolve_path(p) for p in (config.testset.get("src"), config.testset.get("path"),
+                                                   *config.testset.get("refs", [])) if p]
+        if any(target.resolve() == path.resolve() for path in inputs):
+            raise UsageError(f"-o {target}: is an input of the test set; refusing to overwrite it")
+    result = translate(config, args.system, progress=not args.quiet)
+    text = "".join(f"{line}\n" for line in result.outputs)
+    if target is None:
+        sys.stdout.write(text)
+    else:
+        atomic_write(target, text)
+    if not args.quiet:
+        info = result.info
+        rate = f", {info['segments_per_second']} segments/s" if info.get("segments_per_second") else ""
+        print(f"relecture: {args.system}: {info['segments']} segments, {info['generated']} translated, "
+              f"{info['cached']} from the cache, {info['split_segments']} split, {info['capped_segments']} "
+              f"stopped at the length limit{rate}" + (f" -> {target}" if target else ""), file=sys.stderr)
     return 0
 
 
@@ -253,7 +287,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "compare": cmd_compare, "meta": cmd_meta, "ls": cmd_ls}
+COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "compare": cmd_compare, "meta": cmd_meta,
+            "translate": cmd_translate, "ls": cmd_ls}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

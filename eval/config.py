@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,9 @@ from . import registry
 from .errors import ConfigError
 from .flaggers.base import Flagger
 from .gates import parse_gates, plugin_categories
+from .generate.spec import validate_system
 from .registry import resolve_plugin, suggest
+from .schema import check_keys, short_repr
 
 # key -> (accepted types, default). Nested dicts are described by nested schemas.
 TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
@@ -57,8 +58,6 @@ RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
 # YAML alias expanded: a "billion laughs" of nested aliases (9 levels of 9 = 387 million values)
 # is refused here, before `resolved()` or an error message would expand it (issue 11).
 MAX_CONFIG_VALUES = 100_000
-_short = reprlib.Repr()
-_short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 60, 60, 4, 4, 2
 
 
 def _check_size(raw: Any, source: str) -> None:
@@ -111,8 +110,10 @@ class RunConfig:
         for name, spec in out.get("systems", {}).items():
             if isinstance(spec, str):
                 out["systems"][name] = str(self.resolve_path(spec).resolve())
-            else:
+            elif spec.get("path"):
                 spec["path"] = str(self.resolve_path(spec["path"]).resolve())
+            elif spec.get("model") and (self.base_dir / spec["model"]).exists():  # a local checkpoint
+                spec["model"] = str(self.resolve_path(spec["model"]).resolve())
         return out
 
     def hash(self) -> str:
@@ -177,41 +178,21 @@ def set_dotted(raw: dict[str, Any], item: str) -> None:
     node[parts[-1]] = value
 
 
-def _check(section: str, data: dict[str, Any], schema: dict[str, tuple[tuple[type, ...], Any]], source: str) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        where = f"{section}{key}"
-        if key not in schema:
-            raise ConfigError(f"{source}: unknown key '{where}'{suggest(str(key), schema)}")
-        types, _ = schema[key]
-        if value is None:
-            out[key] = None
-            continue
-        # bool is an int in Python; a YAML `true` must not pass as a number of workers.
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            expected = " or ".join(t.__name__ for t in types)
-            raise ConfigError(f"{source}: '{where}' must be {expected}, not {type(value).__name__} ({_short.repr(value)})")
-        out[key] = value
-    for key, (_, default) in schema.items():
-        out.setdefault(key, json.loads(json.dumps(default)))
-    return out
-
-
 def _names(section: str, value: Any, source: str) -> list[Any]:
     items = [s.strip() for s in value.split(",") if s.strip()] if isinstance(value, str) else list(value)
     for item in items:
         if isinstance(item, dict) and not isinstance(item.get("name"), str):
             raise ConfigError(f"{source}: each entry of '{section}' given as a mapping needs a 'name'")
         if not isinstance(item, (str, dict)):
-            raise ConfigError(f"{source}: '{section}' entries must be names or mappings, not {_short.repr(item)}")
+            raise ConfigError(f"{source}: '{section}' entries must be names or mappings, not {short_repr(item)}")
     return items
 
 
 def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
-    values = _check("", raw, RUN_SCHEMA, source)
+    values = check_keys("", raw, RUN_SCHEMA, source)
     if values["testset"] is None:
         raise ConfigError(f"{source}: missing key 'testset' (the source and references)")
-    ts = _check("testset.", values["testset"], TESTSET_SCHEMA, source)
+    ts = check_keys("testset.", values["testset"], TESTSET_SCHEMA, source)
     if isinstance(ts["refs"], str):
         ts["refs"] = [ts["refs"]]
     given = [k for k in ("src", "path", "hf") if ts.get(k)]
@@ -219,15 +200,11 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
         raise ConfigError(f"{source}: 'testset' needs exactly one of 'src' (text file), 'path' (table) or 'hf' (dataset); got {given or 'none'}")
     values["testset"] = ts
     for name, spec in values["systems"].items():
-        if isinstance(spec, dict):
-            values["systems"][name] = _check(f"systems.{name}.", spec, {"path": ((str,), None), "column": ((str,), "hyp"), "format": ((str,), None)}, source)
-            if not values["systems"][name]["path"]:
-                raise ConfigError(f"{source}: 'systems.{name}' needs a 'path'")
-        elif not isinstance(spec, str):
-            raise ConfigError(f"{source}: 'systems.{name}' must be a file path or a mapping with 'path'")
+        # a file (a path, or {path, column, format}) or a model, endpoint or command (eval/generate)
+        values["systems"][name] = validate_system(str(name), spec, source)
     for plugin in values["plugins"]:
         if not isinstance(plugin, str) or ":" not in plugin:
-            raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {_short.repr(plugin)}")
+            raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {short_repr(plugin)}")
         registry.register_plugin("flagger" if _is_flagger(plugin) else "metric", plugin)
     values["metrics"] = _names("metrics", values["metrics"], source)
     values["flaggers"] = _names("flaggers", values["flaggers"], source)

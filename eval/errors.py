@@ -30,3 +30,11 @@ class InputError(RelectureError):
         self.path = str(path)
         self.line = line
 
+
+
+class GenerationError(RelectureError):
+    """A generated system could not produce its output: a server down or answering errors, a
+    command failing or writing the wrong number of lines, a model that cannot be loaded, an
+    input over the model's limit. Exit 2: the system, as configured, cannot run."""
+
+    exit_code = 2

@@ -29,7 +29,10 @@ from .flaggers.base import Flagger
 from .flaggers.common import flag_segments
 from .flaggers.workers import PARALLEL_FLAG_FROM, warm_helper
 from .gates import parse_gates, plugin_categories
+from .generate.driver import Generated, generate_system, generated_systems
+from .generate.spec import is_generated
 from .io.atomic import atomic_folder, atomic_write, check_output_folder
+from .io.language import check_language
 from .io.load import language_warnings, load_system, load_testset
 from .metrics.base import Metric, Progress
 from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet, data_hash, sha256_lines
@@ -126,18 +129,36 @@ def load_inputs(config: RunConfig) -> tuple[TestSet, dict[str, list[str]], dict[
     testset, systems, n_lines = load_testset(config.testset, config.resolve_path)
     origins: dict[str, str] = {name: testset.origin.get("src", "") for name in systems}
     for name, spec in config.systems.items():
+        if is_generated(spec):  # a model, endpoint or command: translated by generate_systems
+            continue
         lines, path = load_system(spec, config.resolve_path, n_lines, testset.origin.get("src"), testset.src)
         systems[name] = lines[: len(testset)]
         origins[name] = str(path)
-    if not systems:
+    if not systems and not generated_systems(config.systems):
         raise UsageError(f"{config.source}: no systems to score: add 'systems' (name: output file)")
     warnings = language_warnings(testset, systems, origins) if config.check_language else []
     return testset, systems, origins, warnings
 
 
+def generate_systems(config: RunConfig, testset: TestSet, progress: bool = False) -> dict[str, Generated]:
+    """The outputs of the config's generated systems (models, endpoints, commands), translated
+    through the output cache (eval/generate)."""
+    return {name: generate_system(name, spec, testset.src, config.base_dir, config.resolve_path, progress)
+            for name, spec in generated_systems(config.systems).items()}
+
+
 def evaluate(config: RunConfig, progress: bool = False) -> Report:
     started = datetime.now(timezone.utc)
     testset, systems, origins, warnings = load_inputs(config)
+    generated = generate_systems(config, testset, progress)
+    for name, gen in generated.items():
+        origins[name] = f"outputs/{name}.en"
+        if config.check_language:
+            warnings += check_language(gen.outputs, "en", f"system {name} (generated)", "output")
+    # the config's order, generated systems among the files (a table's own hyp column last)
+    order = [name for name in config.systems if name in systems or name in generated]
+    systems = {name: list(generated[name].outputs) if name in generated else systems[name] for name in order} | \
+        {name: hyps for name, hyps in systems.items() if name not in generated and name not in order}
     metrics: list[Metric] = [build("metric", item) for item in config.metrics]
     flaggers: list[Flagger] = [build("flagger", item) for item in config.flaggers]
     if flaggers and len(testset) >= PARALLEL_FLAG_FROM:
@@ -167,6 +188,7 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
         "config_hash": config.hash(),
         "data_hash": data_hash(testset),
         "output_hashes": {name: sha256_lines(hyps) for name, hyps in systems.items()},
+        "generation": {name: gen.info for name, gen in generated.items()},
         "config": config.resolved(),
     }
     report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
@@ -267,4 +289,6 @@ def write_run(report: Report, config: RunConfig, out_dir: Path | None = None) ->
         for fmt in config.reports:
             name = fmt["name"] if isinstance(fmt, dict) else fmt
             registry.load("format", name)(report, tmp)
+        for system in report.info.get("generation", {}):  # generated outputs are data of the run
+            atomic_write(tmp / "outputs" / f"{system}.en", "".join(f"{line}\n" for line in report.hyps[system]))
     return final

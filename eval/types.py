@@ -214,6 +214,8 @@ class Report:
                     "output_hash": info.get("output_hashes", {}).get(name),
                     "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
                     "flag_counts": result.flag_counts(),
+                    # how a generated system's output was made (eval/generate)
+                    **({"generation": info["generation"][name]} if name in info.get("generation", {}) else {}),
                 }
                 for name, result in self.systems.items()
             },

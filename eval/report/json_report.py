@@ -190,6 +190,7 @@ def _report_of(results: dict[str, Any], rows: list[dict[str, Any]], seg_path: Pa
     info = dict(results["info"])
     info["created"] = results.get("created")
     info["output_hashes"] = {name: s.get("output_hash") for name, s in results["systems"].items()}
+    info["generation"] = {name: s["generation"] for name, s in results["systems"].items() if "generation" in s}
     return Report(results["name"], testset, systems, hyps, info, results.get("warnings", []),
                   [ComparisonRow.from_dict(row) for row in results.get("comparisons", [])],
                   [GateOutcome.from_dict(gate) for gate in results.get("gates", [])])
