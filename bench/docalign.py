@@ -1,7 +1,8 @@
 """Document alignment on built documents: beads, boilerplate, omissions, breaks, speed.
 
 Documents are built from consecutive newstest lines (French source, the English of the online-B
-system): 20-60 lines each, grouped in paragraphs of 1-5 lines, then the English is changed at
+system): 20-60 lines each, grouped in paragraphs of 1-5 lines (a line without a final full stop,
+a headline, ends its paragraph), then the English is changed at
 random with a known alignment kept as character spans:
 - two English sentences merged into one (a 2-1 bead), one split at a clause boundary (1-2);
 - a sentence broken mid-phrase (at a word 35-65% of the way through: '. ' and a lowercase or
@@ -21,6 +22,7 @@ segmentation section compares the rule-based splitter with spaCy on paragraphs o
 from __future__ import annotations
 
 import argparse
+import html
 import random
 import re
 import sys
@@ -55,7 +57,7 @@ SITES = {
 }
 LINK_LINES = {"See also", "To read also", "Read more", "Related articles", "Also read", "Read next", "You may also like", "Related"}
 SPLIT_AT = re.compile(r", (but|and|while|which|although|because) ")
-FUNCTION_FREE = re.compile(r"^[A-Za-z]")
+ENDS = re.compile(r"[.!?…][\"”»’')\]]*\s*$")
 
 
 @dataclass
@@ -96,12 +98,16 @@ def build_document(doc_id: str, src: list[str], hyp: list[str], pool: list[str],
         built.boiler.append(en.add(line))
         built.beads.add((None, built.boiler[-1]))
         en.add("\n\n")
-    paragraphs: list[list[int]] = []
-    i = 0
-    while i < len(src):
-        size = rng.randint(1, 5)
-        paragraphs.append(list(range(i, min(i + size, len(src)))))
-        i += size
+    # Paragraphs of 1-5 lines; a line without a final full stop on either side (a headline)
+    # ends its paragraph, as on a real page.
+    paragraphs: list[list[int]] = [[]]
+    size = rng.randint(1, 5)
+    for i in range(len(src)):
+        paragraphs[-1].append(i)
+        if len(paragraphs[-1]) >= size or not (ENDS.search(src[i]) and ENDS.search(hyp[i])):
+            paragraphs.append([])
+            size = rng.randint(1, 5)
+    paragraphs = [p for p in paragraphs if p]
     for para in paragraphs:
         k = 0
         first_fr = True
@@ -138,7 +144,7 @@ def build_document(doc_id: str, src: list[str], hyp: list[str], pool: list[str],
                 espan = en.add(hyp[i][:m.start()] + ". " + m.group(1).capitalize() + " " + hyp[i][m.end():])
                 built.beads.add((fspan, espan))
             elif roll < 0.28:  # broken mid-phrase
-                words = hyp[i].split(" ")
+                words = hyp[i].split()
                 cut = max(1, min(len(words) - 1, int(len(words) * rng.uniform(0.35, 0.65))))
                 head, tail = " ".join(words[:cut]).rstrip(",;:"), " ".join(words[cut:])
                 how = rng.choice(["lower", "upper", "line"])
@@ -192,7 +198,8 @@ def build_document(doc_id: str, src: list[str], hyp: list[str], pool: list[str],
 def build_part(data: Path, year: str, system: str, part: str, n_docs: int, seed: int) -> tuple[list[Built], int]:
     folder = data / f"wmt{year}-fr-en"
     src = (folder / "src.fr").read_text(encoding="utf-8").split("\n")
-    hyp = (folder / "systems" / f"{system}.en").read_text(encoding="utf-8").split("\n")
+    # WMT12 online-B writes quotes as HTML entities (&quot;); a page shows them as characters.
+    hyp = html.unescape((folder / "systems" / f"{system}.en").read_text(encoding="utf-8")).split("\n")
     keep = [i for i in range(min(len(src), len(hyp))) if src[i].strip() and hyp[i].strip()
             and one_sentence(src[i], "fr") and one_sentence(hyp[i], "en")]
     rng = random.Random(seed)
@@ -203,8 +210,8 @@ def build_part(data: Path, year: str, system: str, part: str, n_docs: int, seed:
         lines = keep[pos:pos + size]
         pool_idx = [keep[(pos + 1000 + rng.randrange(500)) % len(keep)] for _ in range(5)]
         site = SITES[part][len(docs) % 3]
-        docs.append(build_document(f"{part}-{len(docs):03d}", [src[i] for i in lines], [hyp[i] for i in lines],
-                                   [hyp[i] for i in pool_idx], site, rng))
+        docs.append(build_document(f"{part}-{len(docs):03d}", [src[i].strip() for i in lines], [hyp[i].strip() for i in lines],
+                                   [hyp[i].strip() for i in pool_idx], site, rng))
         pos += size + rng.randint(0, 40)
     return docs, len(src) - len(keep)
 
@@ -299,7 +306,7 @@ def segmentation(data: Path, year: str, system: str, n: int) -> dict[str, float]
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", default="../shared/data")
-    parser.add_argument("--docs", type=int, default=30)
+    parser.add_argument("--docs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--segmentation", type=int, default=150, help="paragraphs per language (0: skip)")
     args = parser.parse_args()
