@@ -125,7 +125,8 @@ def load_inputs(config: RunConfig) -> tuple[TestSet, dict[str, list[str]], dict[
         pairs = load_pairs(config.testset["document"], config.resolve_path)
         testset, hyps = bead_testset(align_documents(pairs), config.testset.get("name") or "documents")
         system = config.testset.get("system") or "hyp"
-        return testset, {system: hyps}, {system: ", ".join(sorted(testset.origin.values()))}, []
+        pages = [path for key, path in testset.origin.items() if key.endswith((".hyp", ".jsonl"))]
+        return testset, {system: hyps}, {system: ", ".join(sorted(set(pages)))}, []
     testset, systems, n_lines = load_testset(config.testset, config.resolve_path)
     origins: dict[str, str] = {name: testset.origin.get("src", "") for name in systems}
     for name, spec in config.systems.items():

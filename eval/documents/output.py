@@ -62,7 +62,7 @@ def as_json(doc: DocumentAlignment, flags: list[ErrorSpan], scores: dict[str, Me
         "files": dict(doc.pair.origin),
         "sentences": {"src": [[s.start, s.end] for s in doc.src_sents], "hyp": [[s.start, s.end] for s in doc.hyp_sents]},
         "beads": beads,
-        "scores": {name: {"score": r.score, "signature": r.signature, **({"extra": r.extra} if r.extra else {})}
+        "scores": {name: {"score": r.score, "signature": str(r.signature), **({"extra": r.extra} if r.extra else {})}
                    for name, r in scores.items()},
         "findings": [f.to_dict() for f in flags],
         "unchecked": list(doc.unchecked),

@@ -42,13 +42,15 @@ def document_scores(alignments: Sequence[DocumentAlignment]) -> dict[str, Metric
                 for k, doc in enumerate(alignments)]
         for name in ("bleu", "chrf"):
             result = load("metric", name)().score(docs)
-            out[f"d-{name}"] = replace(result, metric=f"d-{name}", signature=f"d-{result.signature}|unit:document",
+            signature = replace(result.signature, metric=f"d-{name}").with_fields(unit="document")
+            out[f"d-{name}"] = replace(result, metric=f"d-{name}", signature=signature,
                                        seg_scores=None, seg_stats=None, extra={"documents": len(docs)})
     if alignments and all(doc.pair.src_text is not None for doc in alignments):
         segs = [Segment(k, src, hyp) for k, (src, hyp) in enumerate(w for doc in alignments for w in windows(doc))]
         if segs:
             result = load("metric", "sim-src")().score(segs)
             out[f"d-sim-src-w{WINDOW}"] = replace(
-                result, metric=f"d-sim-src-w{WINDOW}", signature=f"{result.signature}|window:{WINDOW}beads|stride:1",
+                result, metric=f"d-sim-src-w{WINDOW}",
+                signature=replace(result.signature, metric=f"d-sim-src-w{WINDOW}").with_fields(window=f"{WINDOW}beads", stride=1),
                 seg_scores=None, extra={"windows": len(segs)})
     return out
