@@ -14,12 +14,13 @@ alignment's findings with offsets into each bead's text.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from ..encoders import get_use_encoder
 from ..errors import InputError, UsageError
+from ..io.tables import _read_jsonl as read_jsonl  # the one JSONL reader (messages name file and line)
 from ..io.text import decode, read_bytes
 from ..types import ErrorSpan, Segment, TestSet
 from .align import AlignParams
@@ -70,15 +71,7 @@ def _folder(folder: Path) -> list[DocumentPair]:
 def _jsonl(path: Path) -> list[DocumentPair]:
     pairs = []
     seen: set[str] = set()
-    for number, line in enumerate(read_text(path).split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(path, f"invalid JSON: {exc.msg}", line=number) from None
-        if not isinstance(row, dict):
-            raise InputError(path, "each line must be a JSON object", line=number)
+    for number, row in read_jsonl(path):
         for key in ("doc_id", "hyp_text"):
             if not isinstance(row.get(key), str):
                 raise InputError(path, f"'{key}' must be text", line=number)
@@ -99,8 +92,6 @@ def align_documents(pairs: Sequence[DocumentPair], encode: Encode | None = None,
                     params: AlignParams = AlignParams()) -> list[DocumentAlignment]:
     """Every pair aligned; the site-text model counts lines over all the English pages."""
     if encode is None and any(p.src_text is not None for p in pairs):
-        from ..encoders import get_use_encoder
-
         encode = get_use_encoder().encode
     site = SiteTextModel([p.hyp_text.split("\n") for p in pairs])
     return [align_document(p, encode, params, site) for p in pairs]

@@ -1,13 +1,18 @@
 """Document mode: sentence segmentation, alignment edge cases, site text and broken sentences."""
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from relecture.documents.align import AlignParams, Side, align
 from relecture.documents.boilerplate import SiteTextModel
 from relecture.documents.breaks import find_breaks
+from relecture.documents.load import load_pairs
 from relecture.documents.segment import split_sentences
+from relecture.errors import InputError
 
 SEGMENTATION = [
     ("M. Dupont est arrivé. Il a parlé.", "fr", ["M. Dupont est arrivé.", "Il a parlé."]),
@@ -162,3 +167,29 @@ def test_breaks(text: str, span: str | None, reason: str | None) -> None:
         assert found == []
     else:
         assert [(text[b.start:b.end], b.reason) for b in found] == [(span, reason)]
+
+
+LOAD_ERRORS = [
+    ("docs.jsonl", '{"doc_id": "a", "src_text": "Bonjour."}\n', "docs.jsonl:1: 'hyp_text' must be text"),
+    ("docs.jsonl", '{"doc_id": "a", "hyp_text": "Hi."}\n{"doc_id": "a", "hyp_text": "Hi."}\n', "docs.jsonl:2: doc_id 'a' appears twice"),
+    ("docs.jsonl", '{"doc_id": "a", "hyp_text": "Hi."}\nnot json\n', "docs.jsonl:2: invalid JSON"),
+    ("pages/a.en.txt", "Hello.\n", "a.en.txt: no French article a.fr.txt beside it"),
+]
+
+
+@pytest.mark.parametrize("name, content, message", LOAD_ERRORS)
+def test_document_inputs_name_the_file_and_line(tmp_path, name: str, content: str, message: str) -> None:
+    path = tmp_path / name
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(content, encoding="utf-8")
+    spec = str(path.parent if name.startswith("pages/") else path)
+    with pytest.raises(InputError, match=re.escape(message)):
+        load_pairs(spec, Path)
+
+
+def test_folder_of_pairs_reads_references(tmp_path) -> None:
+    for name, text in (("a.fr.txt", "Bonjour."), ("a.en.txt", "Hello."), ("a.ref.en.txt", "Hi."), ("b.fr.txt", "Oui."), ("b.en.txt", "Yes.")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    pairs = load_pairs(str(tmp_path), Path)
+    assert [(p.doc_id, p.src_text, p.hyp_text, p.ref_text) for p in pairs] == [
+        ("a", "Bonjour.", "Hello.", "Hi."), ("b", "Oui.", "Yes.", None)]
