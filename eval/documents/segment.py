@@ -7,9 +7,10 @@ brackets) followed by a space and a starter: a capital, a digit, an opening quot
 The full stop of an abbreviation (M., Mme., Dr., etc. before a name, U.S., initials such as
 'J. K. Rowling', 'p. 12') is not an end; numbers (3.5, 3,5) never hold a space so never split.
 
-Rule-based, not spaCy: on paragraphs of consecutive WMT newstest lines (bench/docalign.py,
-boundary F1 where each line is one gold sentence) the rules score higher than spaCy's
-fr_core_news_sm / en_core_web_sm parsers and run a hundred times faster; figures in the README.
+Rule-based, not spaCy: on paragraphs of four consecutive WMT newstest lines (bench/docalign.py,
+boundary F1, each line one gold sentence) the rules score 0.956 in French and 0.952 in English on
+the tune part (WMT12) where spaCy's fr_core_news_sm / en_core_web_sm parsers score 0.890 and
+0.952 (test, WMT13: 0.974 / 0.961 against 0.915 / 0.958), and run about 190 times faster.
 """
 from __future__ import annotations
 
