@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
@@ -60,7 +60,7 @@ def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress
     return score_for_run(metric, segments, progress)
 
 
-def _score_chunk(metric: Metric, hyps: dict[str, Sequence[str]], testset: TestSet) -> dict[str, MetricResult]:
+def _score_chunk(metric: Metric, hyps: Mapping[str, Sequence[str]], testset: TestSet) -> dict[str, MetricResult]:
     """One pure-Python metric on a few systems (its `score_many` may preprocess references once)."""
     return metric.score_many({name: testset.segments(h) for name, h in hyps.items()})
 
@@ -73,7 +73,7 @@ def _pool_context() -> Any:
 def score_systems(
     metrics: Sequence[Metric],
     testset: TestSet,
-    hyps: dict[str, Sequence[str]],
+    hyps: Mapping[str, Sequence[str]],
     workers: int = 0,
     on_done: Callable[[int], None] | None = None,
 ) -> dict[str, dict[str, MetricResult]]:
