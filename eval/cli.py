@@ -204,10 +204,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_doc(args: argparse.Namespace) -> int:
-    from .config import load_config
+    from .api import evaluate, load_config
     from .documents.output import as_json, document_flags, write_jsonl, write_text
     from .flaggers import DEFAULT_FLAGGERS
-    from .runner import evaluate, write_run
+    from .runner import write_run
 
     if args.metrics is None:
         args.metrics = (["sim-src"] if args.src else []) + (["bleu", "chrf"] if args.ref else [])
@@ -216,8 +216,8 @@ def cmd_doc(args: argparse.Namespace) -> int:
     if args.ref and not args.src:
         raise UsageError("--ref needs --src: the reference is aligned through the French sentences")
     pair = {k: v for k, v in (("src", args.src), ("hyp", args.hyp), ("ref", args.ref)) if v}
-    config = load_config(None, [], {"name": "doc", "testset": {"document": pair}, "metrics": args.metrics,
-                                    "flaggers": args.flaggers, "check_language": False})
+    config = load_config(name="doc", testset={"document": pair}, metrics=args.metrics, flaggers=args.flaggers,
+                         check_language=False)
     report = evaluate(config)
     if args.output:
         write_run(report, config, Path(args.output))

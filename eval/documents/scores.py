@@ -14,10 +14,15 @@ from dataclasses import replace
 from typing import Sequence
 
 from ..registry import load
-from ..types import MetricResult, Segment
+from ..types import MetricResult, Segment, Signature
 from .document import DocumentAlignment
 
 WINDOW = 3
+
+
+def renamed(signature: Signature, metric: str, **fields: str) -> Signature:
+    """The segment-level metric's signature under the document-level name, with the unit added."""
+    return replace(signature, metric=metric, fields=signature.fields + tuple(fields.items()))
 
 
 def content_text(doc: DocumentAlignment) -> str:
@@ -42,7 +47,7 @@ def document_scores(alignments: Sequence[DocumentAlignment]) -> dict[str, Metric
                 for k, doc in enumerate(alignments)]
         for name in ("bleu", "chrf"):
             result = load("metric", name)().score(docs)
-            signature = replace(result.signature, metric=f"d-{name}").with_fields(unit="document")
+            signature = renamed(result.signature, f"d-{name}", unit="document")
             out[f"d-{name}"] = replace(result, metric=f"d-{name}", signature=signature,
                                        seg_scores=None, seg_stats=None, extra={"documents": len(docs)})
     if alignments and all(doc.pair.src_text is not None for doc in alignments):
@@ -51,6 +56,6 @@ def document_scores(alignments: Sequence[DocumentAlignment]) -> dict[str, Metric
             result = load("metric", "sim-src")().score(segs)
             out[f"d-sim-src-w{WINDOW}"] = replace(
                 result, metric=f"d-sim-src-w{WINDOW}",
-                signature=replace(result.signature, metric=f"d-sim-src-w{WINDOW}").with_fields(window=f"{WINDOW}beads", stride=1),
+                signature=renamed(result.signature, f"d-sim-src-w{WINDOW}", window=f"{WINDOW}beads", stride="1"),
                 seg_scores=None, extra={"windows": len(segs)})
     return out
