@@ -1,13 +1,18 @@
-"""Segment-level Kendall tau (WMT formula) against the WMT12 and WMT13 human pairwise judgments.
+"""How well each metric agrees with people, on the test parts of the human data (tune beside).
 
-    PYTHONPATH=. python bench/correlation.py [--data ../shared/data] [--cache /tmp/cache-3]
+    PYTHONPATH=. python bench/correlation.py [--data ../shared/data] [--cache DIR] [--aggregates]
 
-Rows: `learned` (ours) trained on the other year only (the figure that counts: never tested on
-its own training judgments), both variants; and each signal alone: sentence chrF, sentence BLEU
-(the `chrf` and `bleu` metrics' segment scores), BERTScore F1, sim-ref, sim-src, USE
-output-reference cosine.  Features are computed by the metric code itself
-(relecture.metrics.learned.compute_features) for every judged (segment, system) output, cached
-under --cache (the first run takes a while on a CPU).
+Data and splits as scripts/train_learned.py (bench/splits.py): WMT12 and WMT13 pairwise
+rankings (WMT13: every fourth line), Bio-MQM (MQM scores, 11 systems, by document), DEMETR
+(the good MT against its perturbations, by item).  For each set and part: segment tau (WMT
+formula, metric ties discordant), within-segment pairwise accuracy (ties one half) and
+system-level pairwise accuracy (eval/meta.py), for `learned` and `learned-qe` (the shipped
+weights, fitted on the tune parts only), chrF, BLEU, bertscore, sim-ref and sim-src.  The
+segment scores come from the features the metrics compute (cached by train_learned.py), so the
+figures are those of the metrics themselves.  `--aggregates` adds the study of the system
+score of `learned`: the mean of its segment scores against the mean of transformed ones
+(bounded: s*tanh(x/s); stressing the worst: -s*exp(-x/s)), and the model fitted without the
+system-level pairs of scripts/train_learned.py.
 """
 from __future__ import annotations
 
@@ -15,60 +20,70 @@ import argparse
 import sys
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-ROWS = [
-    ("chrF (sentence)", "chrf"),
-    ("BLEU (sentence)", "bleu"),
-    ("bertscore F1 (MiniLM)", "bertscore_f"),
-    ("sim-ref (MiniLM cosine)", "sim_ref"),
-    ("USE output-reference cosine", "use_ref"),
-    ("sim-src (USE, no reference)", "sim_src"),
-]
+METRICS = ("learned", "learned-qe", "chrf", "bleu", "bertscore", "sim-ref", "sim-src")
+SETS = ("wmt12", "wmt13", "bio", "demetr")
+
+
+def figures(ds: object, scorer: object, part: str) -> dict[str, float]:
+    from relecture.meta import kendall_tau, pairwise_accuracy, system_accuracy
+
+    keep = np.array([ds.part[seg] == part for seg in scorer.seg_of])  # type: ignore[attr-defined]
+    seg_scores = {k: float(v) for k, v, kept in zip(ds.keys, scorer.segment, keep) if kept}  # type: ignore[attr-defined]
+    pairs = [p for p in ds.data.pairs if ds.part[p[0]] == part]  # type: ignore[attr-defined]
+    human = ds.split(part).human_system_scores()  # type: ignore[attr-defined]
+    correct, total = system_accuracy(human, scorer.scores(keep))  # type: ignore[attr-defined]
+    return {"tau": kendall_tau(pairs, seg_scores), "acc": pairwise_accuracy(pairs, seg_scores),
+            "sys": correct, "sys_n": total, "pairs": len(pairs)}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--cache", default="/tmp/cache-3")
+    parser.add_argument("--cache", default=str(ROOT.parent / "cache-learned"))
+    parser.add_argument("--aggregates", action="store_true")
     args = parser.parse_args(argv)
 
-    from train_learned import VARIANTS, YEARS, features_for, tau_of, train
+    from fit_agreement import SystemScorer
+    from splits import TEST, TUNE
+    from train_learned import load_datasets, train
 
-    from relecture.meta import kendall_tau, load_wmt
+    from relecture.metrics.learned import REF_MODEL_FEATURES
 
-    loaded = {}
-    for name in YEARS:
-        folder = Path(args.data) / f"{name}-fr-en"
-        year = load_wmt(folder)
-        items, feats = features_for(year, folder, Path(args.cache))
-        loaded[name] = (year, items, feats)
-    other = {"wmt12": "wmt13", "wmt13": "wmt12"}
-    table: list[tuple[str, dict[str, float]]] = []
-    for variant, label in (("ref", "learned (ref), trained on the other year"),
-                           ("src", "learned (src, no reference), other year")):
-        row = {}
-        for test in YEARS:
-            model = train([loaded[other[test]]], VARIANTS[variant])
-            row[test] = tau_of(model, *loaded[test])
-        table.append((label, row))
-    for label, feature in ROWS:
-        row = {}
-        for test in YEARS:
-            year, items, feats = loaded[test]
-            row[test] = kendall_tau(year.pairs, {item: float(v) for item, v in zip(items, feats[feature])})
-        table.append((label, row))
-    print(f"{'metric':44s} " + " ".join(f"{y.upper() + ' tau':>10s}" for y in YEARS))
-    for label, row in table:
-        print(f"{label:44s} " + " ".join(f"{row[y]:10.4f}" for y in YEARS))
-    pairs = {y: len(loaded[y][0].pairs) for y in YEARS}
-    print("pairs: " + ", ".join(f"{y} {n}" for y, n in pairs.items()) + " (ties in a metric count as discordant)")
-    chrf = next(row for label, row in table if label.startswith("chrF"))
-    ours = table[0][1]
-    for y in YEARS:
-        print(f"{y}: learned - chrF = {ours[y] - chrf[y]:+.4f}")
+    datasets = load_datasets(Path(args.data), Path(args.cache), SETS)
+    for name in SETS:
+        ds = datasets[name]
+        parts = {part: len({s for s, _ in ds.keys if ds.part[s] == part}) for part in (TEST, TUNE)}
+        print(f"\n## {name}: {len(ds.data.systems())} systems; test {parts[TEST]} segments, tune {parts[TUNE]}")
+        print(f"{'metric':12s} {'segment tau test (tune)':>24s} {'pairwise acc test (tune)':>25s} {'system acc test (tune)':>30s}")
+        for metric in METRICS:
+            scorer = SystemScorer(ds, metric)
+            test, tune = figures(ds, scorer, TEST), figures(ds, scorer, TUNE)
+            system = (f"{test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']})" if name != "demetr" else "-")
+            print(f"{metric:12s} {test['tau']:>13.4f} ({tune['tau']:.4f}) {test['acc']:>14.4f} ({tune['acc']:.4f}) {system:>30s}")
+        print(f"(human pairs: test {figures(ds, SystemScorer(ds, 'sim-src'), TEST)['pairs']}, "
+              f"tune {figures(ds, SystemScorer(ds, 'sim-src'), TUNE)['pairs']})")
+        if args.aggregates and name != "demetr":
+            print("learned system score: system acc test (tune)")
+            plain = SystemScorer(ds, "learned")
+            transforms = {"mean of segment scores (shipped)": lambda x: x}
+            for scale in (2.0, 0.5):
+                transforms[f"mean of s*tanh(x/s), s={scale}"] = lambda x, s=scale: s * np.tanh(x / s)
+                transforms[f"mean of -s*exp(-x/s), s={scale}"] = lambda x, s=scale: -s * np.exp(-x / s)
+            for label, transform in transforms.items():
+                plain.values = plain.segment = transform(SystemScorer(ds, "learned").segment)
+                test, tune = figures(ds, plain, TEST), figures(ds, plain, TUNE)
+                print(f"  {label:36s} {test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']})")
+            alone = SystemScorer(ds, "learned", train(datasets, REF_MODEL_FEATURES, system_weight=0.0))
+            test, tune = figures(ds, alone, TEST), figures(ds, alone, TUNE)
+            print(f"  {'fitted without system-level pairs':36s} {test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']}); "
+                  f"segment tau {test['tau']:.4f} ({tune['tau']:.4f})")
     return 0
 
 

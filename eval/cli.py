@@ -1,4 +1,4 @@
-"""The `relecture` command: subcommands score, run, flag, compare, ls; main(argv) -> exit code.
+"""The `relecture` command: subcommands score, run, flag, compare, meta, ls; main(argv) -> exit code.
 
 Exit codes (README): 0 success / gates passed · 1 a gate failed · 2 usage or config error ·
 3 input data error · 4 unexpected internal error (a bug; `--debug` shows the traceback).
@@ -77,6 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--allow-env-drift", action="store_true",
                      help="compare scores made with other library versions or on another device (a warning, not an error)")
     cmp.add_argument("--quiet", action="store_true", help="print only the output folder")
+
+    meta = sub.add_parser("meta", help="how well metrics agree with your human judgments (segment tau, pairwise and system accuracy)")
+    meta.add_argument("--human", required=True, help="human judgments: the JSONL of README 'Meta-evaluation', or WMT human-pairs.tsv")
+    meta.add_argument("--metrics", type=_csv, default=["bleu", "chrf"], help="comma-separated metric names (default: bleu,chrf)")
+    meta.add_argument("--src", help="source file (WMT .tsv pairs: one line per seg_idx)")
+    meta.add_argument("--ref", help="reference file (WMT .tsv pairs)")
+    meta.add_argument("--hyp-dir", help="folder with one output file per system (WMT .tsv pairs)")
+    meta.add_argument("--exclude-system", action="append", default=[], help="leave this system out (repeat), e.g. the human reference")
+    meta.add_argument("--format", choices=["text", "json"], default="text")
 
     doc = sub.add_parser("doc", help="align a French article and its English page, then score and flag them")
     doc.add_argument("--src", help="the French article (leave out to check the English alone)")
@@ -246,6 +255,31 @@ def cmd_doc(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_meta(args: argparse.Namespace) -> int:
+    from .meta import load_human, meta_evaluate
+    from .runner import build
+
+    data = load_human(args.human, args.src, args.ref, args.hyp_dir, args.exclude_system)
+    metrics = [build("metric", name) for name in args.metrics]
+    if any(m.needs_reference for m in metrics) and not all(out.refs for out in data.outputs.values()):
+        raise UsageError(f"metrics {', '.join(m.name for m in metrics if m.needs_reference)} need a reference for every output "
+                         "(`ref` in the JSONL, or --ref)")
+    results = [meta_evaluate(data, metric) for metric in metrics]
+    pairs = results[0].pairs if results else 0
+    systems = len(data.systems())
+    if args.format == "json":
+        print(json.dumps({"data": {"name": data.name, "kind": data.kind, "outputs": len(data.outputs), "pairs": pairs,
+                                   "systems": systems}, "metrics": [r.to_dict() for r in results]}, indent=2))
+        return 0
+    print(f"{data.name}: {len(data.outputs)} outputs, {systems} systems, {pairs} human pairs within segments "
+          f"(from {'scores' if data.kind == 'scores' else 'pairwise judgments'})")
+    print(f"{'metric':14} {'segment tau':>11} {'pairwise acc':>12} {'system acc':>16}")
+    for r in results:
+        system = f"{r.system_correct:g}/{r.system_pairs} {r.system_correct / r.system_pairs if r.system_pairs else 0:.3f}"
+        print(f"{r.metric:14} {r.tau:11.4f} {r.pairwise_accuracy:12.4f} {system:>16}")
+    return 0
+
+
 def cmd_ls(args: argparse.Namespace) -> int:
     from . import registry
 
@@ -262,7 +296,8 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "compare": cmd_compare, "doc": cmd_doc, "ls": cmd_ls}
+COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "compare": cmd_compare, "doc": cmd_doc, "meta": cmd_meta,
+            "ls": cmd_ls}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,6 +24,7 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from . import registry, stats
+from .agreement import human_agreement
 from .errors import ConfigError, UsageError
 from .gates import Gate, GateContext, evaluate_gates
 from .types import ComparisonRow, ErrorSpan, GateOutcome, MetricResult, Report
@@ -260,6 +261,9 @@ def compare_metrics(
             cand_r = candidate.result.metrics[metric]
             row = ComparisonRow(baseline.system, candidate.system, metric, base_r.score, cand_r.score,
                                 cand_r.score - base_r.score, base_r.higher_is_better, str(base_r.signature))
+            # eval/agreement.py: which side people would prefer, and how surely (None when the
+            # table has no fit for scores signed like these)
+            row.human_agreement = human_agreement(metric, row.delta, row.higher_is_better, base_r.signature)
             inputs = metric_inputs(baseline, candidate, metric)
             if inputs is None:
                 warnings.append(f"{metric}: no per-segment scores in the runs; delta only, no confidence interval or p-value")
@@ -406,7 +410,8 @@ def compare(
 
 def gate_context(baseline: Side | None, candidate: Side, rows: Sequence[ComparisonRow]) -> GateContext:
     def view(side: Side) -> dict[str, dict[str, Any]]:
-        return {m: {"score": r.score, "higher_is_better": r.higher_is_better} for m, r in side.result.metrics.items()}
+        return {m: {"score": r.score, "higher_is_better": r.higher_is_better, "signature": r.signature}
+                for m, r in side.result.metrics.items()}
 
     flags_known = _flags_known(candidate) and (baseline is None or _flags_known(baseline))
     return GateContext(

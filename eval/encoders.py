@@ -155,27 +155,44 @@ def dtype_name(dtype: "torch.dtype") -> str:
 
 
 def set_cpu_threads(threads: int | None = None) -> int:
-    """Intra-op threads for CPU inference: RELECTURE_THREADS, else the usable cores not already
-    busy.  OpenMP workers spin while they wait for a core, so on an oversubscribed machine a
-    2-thread GEMM runs slower than a 1-thread one (measured: MiniLM on 2 busy cores, 1 thread
-    1.7x faster than 2)."""
+    """Intra-op threads for CPU inference: RELECTURE_THREADS, else the faster of one thread and
+    all usable cores on a short GEMM of the encoder's shape, timed once per process.  Neither
+    choice wins everywhere: on a quiet 2-core machine our one-thread bertscore (92.8 seg/s) lost
+    to bert-score on two threads (136.8; issue 16), while on an oversubscribed machine OpenMP
+    workers spin waiting for a core and one thread ran MiniLM 1.7x faster than two."""
     import torch
 
     if threads is None:
         env = os.environ.get("RELECTURE_THREADS")
-        if env:
-            threads = int(env)
-        else:
-            cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-            try:
-                busy = os.getloadavg()[0]
-            except OSError:
-                busy = 0.0
-            threads = min(cores, max(1, int(cores - busy + 0.5)))
+        threads = int(env) if env else measured_threads()
     threads = max(1, threads)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
     return threads
+
+
+@functools.lru_cache(maxsize=1)
+def measured_threads() -> int:
+    """1 or all usable cores, whichever runs a MiniLM-sized matrix product faster now (best
+    of 3 short runs each: 0.05 s on a quiet machine)."""
+    import time
+
+    import torch
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if cores == 1:
+        return 1
+    previous = torch.get_num_threads()
+    a, b = torch.ones(256, 384), torch.ones(384, 1536)  # a batch of pieces through the FFN
+    best: dict[int, float] = {}
+    for count in (1, cores, 1, cores, 1, cores):
+        torch.set_num_threads(count)
+        start = time.perf_counter()
+        for _ in range(2):
+            torch.mm(a, b)
+        best[count] = min(best.get(count, float("inf")), time.perf_counter() - start)
+    torch.set_num_threads(previous)
+    return cores if best[cores] < best[1] else 1
 
 
 def library_fields() -> list[tuple[str, str]]:

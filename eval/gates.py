@@ -8,6 +8,8 @@ A gate is a subject and a rule, written the way a person says it::
       - comet: max_drop 0.005                       # at most this far below the baseline
       - bleu: max_drop 1.0 significance 0.05        # ... and only a significant drop fails
       - chrf: max_drop 2%                           # relative to the baseline's score
+      - learned: max_drop_agreement 80%             # fail when people would prefer the baseline
+                                                    # with >= 80% estimated agreement
       - accuracy/named-entity major+: max_increase 0   # no more such flags than the baseline
       - any critical: max 0                         # no critical flag at all
 
@@ -21,7 +23,10 @@ Subjects: a metric name, or a flag selector `CATEGORY [SEVERITY]`. CATEGORY is a
 Rules: `>= x`, `> x`, `<= x`, `< x` (or `min x` / `max x`) bound a metric's score; `max_drop x`
 (`x%`: relative) bounds the loss against the baseline in the metric's own direction, optionally
 only where the loss is significant (`significance alpha`: the approximate-randomization p-value,
-Holm-adjusted over candidates, must be below alpha); `max n` bounds a flag count, `max_increase n`
+Holm-adjusted over candidates, must be below alpha); `max_drop_agreement p%` fails a drop at
+which people would prefer the baseline with an estimated agreement of p% or more (p between 50
+and 100; the delta -> agreement table of eval/agreement.py, fitted on human judgments; a metric
+the table lacks is a config error); `max n` bounds a flag count, `max_increase n`
 its growth over the baseline. Drops and increases must be non-negative, so a system compared with
 itself never fails a relative gate.
 
@@ -35,15 +40,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
+from .agreement import AgreementFit, fit_for, fits
 from .errors import ConfigError
 from . import registry
 from .flaggers.base import Flagger
 from .registry import suggest
 from .types import CATEGORIES, SEVERITIES, ComparisonRow, GateOutcome
 
-METRIC_RULES = ("min", "max", "max_drop", "significance")
+METRIC_RULES = ("min", "max", "max_drop", "max_drop_agreement", "significance")
 FLAG_RULES = ("max", "max_increase")
-ALL_RULES = ("min", "max", "max_drop", "max_increase", "significance")
+ALL_RULES = ("min", "max", "max_drop", "max_drop_agreement", "max_increase", "significance")
 COMPARATORS = {">=": ("min", False), ">": ("min", True), "<=": ("max", False), "<": ("max", True)}
 ANY_CATEGORY = ("any", "*")
 FAMILIES = tuple(sorted({category.split("/")[0] for category in CATEGORIES}))
@@ -81,12 +87,13 @@ class MetricGate:
     max_drop: float | None = None
     relative: bool = False  # max_drop given in percent of the baseline score
     significance: float | None = None
+    max_drop_agreement: float | None = None  # a share in (0.5, 1): eval/agreement.py
 
     kind = "metric"
 
     @property
     def needs_baseline(self) -> bool:
-        return self.max_drop is not None
+        return self.max_drop is not None or self.max_drop_agreement is not None
 
     def evaluate(self, ctx: GateContext) -> GateOutcome:
         if self.metric not in ctx.metrics:
@@ -115,17 +122,48 @@ class MetricGate:
         if self.max_drop is not None:
             ok, sentence, drop = self._judge_drop(ctx, score)
             (notes if ok else failures).append(sentence)
+        agreement = None
+        if self.max_drop_agreement is not None:
+            ok, sentence, agreement = self._judge_agreement(ctx, score)
+            (notes if ok else failures).append(sentence)
         return GateOutcome(self.text, self.kind, not failures, "; ".join(failures if failures else notes),
-                           ctx.candidate, ctx.baseline, metric=self.metric, value=score, drop=drop)
+                           ctx.candidate, ctx.baseline, metric=self.metric, value=score, drop=drop,
+                           human_agreement=agreement)
 
-    def _judge_drop(self, ctx: GateContext, score: float) -> tuple[bool, str, float]:
+    def _baseline_drop(self, ctx: GateContext, score: float) -> tuple[float, float, bool]:
+        """(baseline score, drop: > 0 when the candidate got worse, higher_is_better)."""
         if ctx.baseline is None or ctx.baseline_metrics is None:
             raise ConfigError(f"gate '{self.text}' compares with a baseline: use `relecture compare BASELINE CANDIDATE`")
         if self.metric not in ctx.baseline_metrics:
             raise ConfigError(f"gate '{self.text}': metric '{self.metric}' is not in the baseline '{ctx.baseline}'")
         base = float(ctx.baseline_metrics[self.metric]["score"])
         higher = bool(ctx.metrics[self.metric].get("higher_is_better", True))
-        drop = (base - score) if higher else (score - base)  # > 0: the candidate got worse
+        return base, (base - score) if higher else (score - base), higher
+
+    def _judge_agreement(self, ctx: GateContext, score: float) -> tuple[bool, str, float]:
+        """Fail when people would prefer the baseline with at least the given agreement.  The third
+        value is the estimated share of people who prefer the baseline (0.5 at no change)."""
+        base, drop, higher = self._baseline_drop(ctx, score)
+        signature = ctx.metrics[self.metric].get("signature")
+        fit = fit_for(self.metric, signature)
+        if fit is None:
+            raise ConfigError(f"gate '{self.text}': the human-agreement table was fitted on '{self.metric}' scores "
+                              f"signed '{_table_fit(self.metric, self.text).signature}', not on these ('{signature}')")
+        threshold = self.max_drop_agreement or 0.0
+        moved = f"({_fmt(base)} -> {_fmt(score)})"
+        if drop <= 0:
+            return True, (f"{self.metric} {'did not get worse' if drop == 0 else 'improved'} {moved}: people would not "
+                          f"prefer the baseline"), 1.0 - fit.agreement(drop)
+        agreement = fit.agreement(drop)
+        worsened = "fell" if higher else "rose"
+        text = (f"{self.metric} {worsened} by {_fmt(drop)} {moved}: people would prefer the baseline with an estimated "
+                f"{agreement:.0%} agreement")
+        if agreement >= threshold:
+            return False, f"{text}, at or above the {threshold:.0%} that fails (a drop of {_fmt(fit.delta_for(threshold))})", agreement
+        return True, f"{text}, under the {threshold:.0%} that fails (a drop of {_fmt(fit.delta_for(threshold))})", agreement
+
+    def _judge_drop(self, ctx: GateContext, score: float) -> tuple[bool, str, float]:
+        base, drop, higher = self._baseline_drop(ctx, score)
         limit = self.max_drop or 0.0
         if self.relative:
             allowed = abs(base) * limit / 100.0
@@ -332,6 +370,13 @@ def _build(text: str, subject: str, values: dict[str, Any], where: str, categori
         max_drop = _number(raw.rstrip("%"), "max_drop", text, where)
         if max_drop < 0:
             raise ConfigError(f"{where}: gate '{text}': max_drop must be >= 0 (a drop is measured in the metric's worse direction)")
+    agreement = None
+    if "max_drop_agreement" in values:
+        _table_fit(subject, text, where)
+        raw = str(values["max_drop_agreement"]).strip()
+        agreement = _number(raw.rstrip("%"), "max_drop_agreement", text, where) / (100.0 if raw.endswith("%") else 1.0)
+        if not 0.5 < agreement < 1:
+            raise ConfigError(f"{where}: gate '{text}': max_drop_agreement is a share of people between 50% and 100% (e.g. 80%)")
     significance = None
     if "significance" in values:
         if max_drop is None:
@@ -349,7 +394,16 @@ def _build(text: str, subject: str, values: dict[str, Any], where: str, categori
         max_drop=max_drop,
         relative=relative,
         significance=significance,
+        max_drop_agreement=agreement,
     )
+
+
+def _table_fit(metric: str, text: str, where: str = "gates") -> AgreementFit:
+    table = fits()
+    if metric not in table:
+        raise ConfigError(f"{where}: gate '{text}': no human-agreement fit for '{metric}' "
+                          f"(eval/agreement.json has {', '.join(sorted(table))}){suggest(metric, tuple(table))}")
+    return table[metric]
 
 
 def _is_flag_subject(subject: str, categories: Sequence[str]) -> bool:

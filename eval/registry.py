@@ -42,7 +42,8 @@ METRICS: dict[str, Entry] = {
     "sim-ref": Entry("relecture.metrics.semantic:SimRef", "output-reference cosine, packaged MiniLM (offline)", needs_reference=True, gpu="optional", extra="neural"),
     "bertscore": Entry("relecture.metrics.semantic:BERTScore", "BERTScore F1 (P, R in extra), packaged MiniLM (offline)", needs_reference=True, gpu="optional", extra="neural"),
     "sim-src": Entry("relecture.metrics.semantic:SimSrc", "output-source cross-lingual cosine, packaged multilingual USE (offline, no reference)", needs_source=True, extra="neural"),
-    "learned": Entry("relecture.metrics.learned:Learned", "the project's FR->EN metric trained on WMT12/13 judgments (reference-free fallback)", needs_source=True, gpu="optional", extra="neural"),
+    "learned": Entry("relecture.metrics.learned:Learned", "the project's FR->EN metric trained on WMT12/13 + Bio-MQM + DEMETR judgments (reference-free fallback)", needs_source=True, gpu="optional", extra="neural"),
+    "learned-qe": Entry("relecture.metrics.learned:LearnedQE", "learned without a reference: source and output only (quality estimation)", needs_source=True, gpu="optional", extra="neural"),
     "comet": Entry("relecture.metrics.comet:COMET", "COMET / CometKiwi / XCOMET checkpoint (model: hub id or local path)", needs_source=True, gpu="recommended", hub=True, extra="neural"),
 }
 

@@ -346,6 +346,8 @@ class ComparisonRow:
     n_trials: int | None = None
     seed: int | None = None
     confidence: float | None = None
+    # eval/agreement.py: {"prefers": "candidate" | "baseline" | "neither", "agreement": share}
+    human_agreement: dict[str, Any] | None = None
 
     @property
     def p(self) -> float | None:
@@ -389,6 +391,7 @@ class GateOutcome:
     drop: float | None = None
     baseline_value: float | None = None
     increase: float | None = None
+    human_agreement: float | None = None  # max_drop_agreement: estimated share preferring the baseline
 
     def to_dict(self) -> dict[str, Any]:
         out = {k: v for k, v in asdict(self).items() if v is not None or k == "baseline"}

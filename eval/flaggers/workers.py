@@ -8,8 +8,11 @@ first call that needs them (issue 11: `relecture flag` hung inside lingua's dete
 4,015-segment medical set).  A spawned helper starts from a fresh interpreter; it is started once
 per process and kept, so it loads its models (spaCy, USE, the LM, lingua) once, on its first job.
 
-Threads were measured instead and lose: the flaggers' tokenizer, parsers and pure-python rules
-hold the GIL (bench/flaggers.md, "both cores without fork").
+A thread instead of the helper was measured too (bench/flaggers.md, "both cores without fork"):
+400-segment WMT13 slices in 17.4-25.7 s against 18.0-54.7 s for the helper on the loaded shared
+machine, too noisy to call.  The helper stays: a thread would share the flaggers' state (spaCy
+pipelines, the parse cache, lru caches, debug lists) between two threads, none of it written
+to be thread-safe, and the pure-python rules hold the GIL.
 """
 from __future__ import annotations
 

@@ -36,6 +36,13 @@ REF_FEATURES = ("chrf", "bleu", "bertscore_p", "bertscore_r", "bertscore_f", "si
 SRC_FEATURES = ("sim_src", "minilm_src", "len_src", "abs_len_src", "copy_src")
 LEN_REF_FEATURES = ("len_ref", "abs_len_ref")
 FEATURES = REF_FEATURES + LEN_REF_FEATURES + SRC_FEATURES
+# Cheap source/output features (no neural model): fluency under pocketsphinx's English trigram
+# LM, words the LM does not know, French words left in, numbers that differ, final punctuation.
+QE_FEATURES = ("lm_logprob", "lm_gain", "lm_oov", "french_share", "number_mismatch", "end_punct_match")
+QE_FEATURE_VERSION = "1"
+REF_MODEL_FEATURES = REF_FEATURES + LEN_REF_FEATURES + SRC_FEATURES + QE_FEATURES
+SRC_MODEL_FEATURES = SRC_FEATURES + QE_FEATURES
+NUMBER = re.compile(r"\d+(?:[.,\s\u202f\u00a0]\d{3})*(?:[.,]\d+)?")
 
 WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -113,6 +120,51 @@ def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Pro
     return feats
 
 
+def _numbers(text: str) -> set[str]:
+    """Digit strings with separators removed ('1 234,5' and '1,234.5' both give '12345')."""
+    return {re.sub(r"\D", "", m.group()) for m in NUMBER.finditer(text)}
+
+
+def lm_scores(text: str) -> tuple[float, float]:
+    """(mean natural-log trigram probability per known word, share of words the LM lacks)."""
+    from ..flaggers.fluency import LM_WORD, LN_BASE
+    from ..models import english_lm
+
+    lm = english_lm()
+    words = LM_WORD.findall(text.lower())
+    history = ["<s>"]
+    logprobs, oov = [], 0
+    for word in words:
+        if lm.prob([word]) == 0:
+            oov += 1
+            history = []
+            continue
+        logprobs.append(lm.prob([word] + history[-2:][::-1]) * LN_BASE)
+        history.append(word)
+    return (sum(logprobs) / len(logprobs) if logprobs else 0.0), (oov / len(words) if words else 0.0)
+
+
+def compute_qe_features(segments: Sequence[Segment]) -> dict[str, "np.ndarray"]:
+    """`QE_FEATURES`, one value per segment (no neural model: about 1 ms a segment)."""
+    import numpy as np
+
+    from ..flaggers.fluency import lm_gain
+    from ..flaggers.language import TOKEN_RE, is_french_word
+
+    rows = []
+    for seg in segments:
+        logprob, oov = lm_scores(seg.hyp)
+        words = TOKEN_RE.findall(seg.hyp)
+        french = sum(is_french_word(w) for w in words) / len(words) if words else 0.0
+        src_num, hyp_num = _numbers(seg.src), _numbers(seg.hyp)
+        mismatch = len(src_num ^ hyp_num) / (1 + len(src_num | hyp_num))
+        ends = [t.rstrip()[-1:] for t in (seg.src, seg.hyp)]
+        punct = float((ends[0] in ".!?") == (ends[1] in ".!?"))
+        rows.append((logprob, lm_gain(seg.hyp)[0], oov, french, mismatch, punct))
+    values = np.array(rows, dtype=np.float64).reshape(len(segments), len(QE_FEATURES))
+    return {name: values[:, i] for i, name in enumerate(QE_FEATURES)}
+
+
 @lru_cache(maxsize=None)
 def load_weights(path: str = str(WEIGHTS_PATH)) -> dict[str, Any]:
     with open(path, encoding="utf-8") as handle:
@@ -120,7 +172,11 @@ def load_weights(path: str = str(WEIGHTS_PATH)) -> dict[str, Any]:
 
 
 def apply_model(model: dict[str, Any], feats: dict[str, "np.ndarray"]) -> "np.ndarray":
-    """`w · z` with z the features standardised by the training mean and deviation."""
+    """The segment score: `w · z` with z the features standardised by the training mean and
+    deviation.  The system score is the plain mean of these: bounding them (s * tanh(x / s)) or
+    stressing the worst (-s * exp(-x / s)) ordered fewer system pairs like people on the tuning
+    parts of WMT12 and Bio-MQM (bench/correlation.py --aggregates); training on system-level
+    pairs did better (scripts/train_learned.py)."""
     import numpy as np
 
     columns = np.stack([feats[name] for name in model["features"]], axis=1).astype(np.float64)
@@ -134,29 +190,25 @@ class Learned(Metric):
     name = "learned"
     needs_source = True
     corpus_is_mean = True  # eval/cache.py: the corpus score is the mean of segment scores
+    fixed_variant: str | None = None
 
-    def __init__(self, variant: str = "auto", train: str | None = None, weights: str | None = None,
-                 device: str | None = None) -> None:
+    def __init__(self, variant: str = "auto", weights: str | None = None, device: str | None = None) -> None:
         self.device = device
+        variant = self.fixed_variant or variant
         if variant not in ("auto", "ref", "src"):
-            raise UsageError(f"learned: variant must be auto, ref or src, not '{variant}'")
+            raise UsageError(f"{self.name}: variant must be auto, ref or src, not '{variant}'")
         self.variant = variant
         self.weights_path = weights or str(WEIGHTS_PATH)
-        data = load_weights(self.weights_path)
-        # `train` picks which fitted model: the shipped default is trained on both years
-        self.train = train or data["default"]
-        if self.train not in data["models"]:
-            raise UsageError(f"learned: no model trained on '{self.train}'; have {', '.join(data['models'])}")
-        self.data = data
+        self.data = load_weights(self.weights_path)
 
     def _model(self, variant: str) -> dict[str, Any]:
-        return self.data["models"][self.train][variant]
+        return self.data["models"][variant]
 
     def signature_for(self, variant: str) -> Signature:
         from ..encoders import USE_M3, token_encoder_fields
 
         minilm = [("minilm-sha256" if k == "sha256" else k, v) for k, v in token_encoder_fields(None, self.device, "fp32")]
-        return Signature.of(self.name, [("variant", variant), ("train", self.train), ("weights", self.data["sha256"][:16]),
+        return Signature.of(self.name, [("variant", variant), ("weights", self.data["sha256"][:16]),
                                         ("use-sha256", USE_M3.sha256[:16]), *minilm, ("relecture", __version__)])
 
     def resolved_variant(self, segments: Sequence[Segment]) -> str:
@@ -174,8 +226,9 @@ class Learned(Metric):
     def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
         variant = self.resolved_variant(segments)
         if variant == "ref" and not all(seg.refs for seg in segments):
-            raise UsageError("metric 'learned' with variant 'ref' needs a reference (--ref or testset.refs)")
+            raise UsageError(f"metric '{self.name}' with variant 'ref' needs a reference (--ref or testset.refs)")
         feats = compute_features(segments, with_refs=variant == "ref", progress=progress, device=self.device)
+        feats.update(compute_qe_features(segments))
         seg_scores = [float(x) for x in apply_model(self._model(variant), feats)]
         ids = [seg.idx for seg, flag in zip(segments, feats["_split"]) if flag]
         return MetricResult(
@@ -186,3 +239,11 @@ class Learned(Metric):
             seg_scores,
             extra={"variant": variant, "split_segments": len(ids), "split_segments_ids": ids},
         )
+
+
+class LearnedQE(Learned):
+    """`learned` without a reference (quality estimation): the source and the output only."""
+
+    name = "learned-qe"
+    needs_source = True
+    fixed_variant = "src"

@@ -7,7 +7,7 @@ errors, source, baseline and candidate side by side.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from ..comparison import Comparison, SegmentChange
 from ..io.atomic import atomic_write
@@ -64,13 +64,22 @@ def _gates_table(gates: Sequence[GateOutcome]) -> list[str]:
 def _metrics_table(comparison: Comparison) -> list[str]:
     info = comparison.info
     holm = info.get("multiple_comparisons") == "holm"
-    header = f"| candidate | metric | {comparison.baseline.system} | candidate | Δ | {info['confidence']:.0%} CI of Δ | p |"
-    header += " p (Holm) |" if holm else ""
-    lines = ["## Metrics", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "")]
+    lines = ["## Metrics", "", *_table_head(comparison.baseline.system, info["confidence"], holm)]
     lines += [_metric_row(row, holm) for row in comparison.comparisons]
     lines += ["", f"Δ = candidate − baseline (↑: higher is better, ↓: lower is better); bold where p < {SIGNIFICANCE}. "
-              "p: paired approximate randomization (two-sided); CI: paired bootstrap percentile interval.", ""]
+              "p: paired approximate randomization (two-sided); CI: paired bootstrap percentile interval. "
+              f"{AGREEMENT_NOTE}", ""]
     return lines
+
+
+AGREEMENT_NOTE = ("Estimated human agreement: the share of people who would prefer the side the delta favours, "
+                  "from a fit of human judgments on this metric's deltas (README: Gates in human terms).")
+
+
+def _table_head(baseline: str, level: float, holm: bool) -> list[str]:
+    header = (f"| candidate | metric | {baseline} | candidate | Δ | {level:.0%} CI of Δ | p |" + (" p (Holm) |" if holm else "")
+              + " estimated human agreement |")
+    return [header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "") + "---|"]
 
 
 def report_sections(comparisons: Sequence[ComparisonRow], gates: Sequence[GateOutcome]) -> list[str]:
@@ -82,11 +91,10 @@ def report_sections(comparisons: Sequence[ComparisonRow], gates: Sequence[GateOu
     if comparisons:
         holm = any(r.p_adjusted is not None for r in comparisons)
         first = comparisons[0]
-        level = first.confidence or 0.95
-        header = f"| candidate | metric | {first.baseline} | candidate | Δ | {level:.0%} CI of Δ | p |" + (" p (Holm) |" if holm else "")
-        lines += ["## Comparisons with the baseline", "", header, "|---|---|---:|---:|---:|---|---:|" + ("---:|" if holm else "")]
+        lines += ["## Comparisons with the baseline", "", *_table_head(first.baseline, first.confidence or 0.95, holm)]
         lines += [_metric_row(row, holm) for row in comparisons]
-        lines += ["", "p: paired approximate randomization; CI: paired bootstrap (`relecture compare` for the segments that got worse).", ""]
+        lines += ["", "p: paired approximate randomization; CI: paired bootstrap (`relecture compare` for the segments that got worse).",
+                  AGREEMENT_NOTE, ""]
     return lines
 
 
@@ -106,7 +114,17 @@ def _metric_row(row: ComparisonRow, holm: bool) -> str:
              fmt_score(row.candidate_score), delta, ci_text(row), fmt_p(row.p_value)]
     if holm:
         cells.append(fmt_p(row.p_adjusted))
+    cells.append(fmt_agreement(row.human_agreement))
     return "| " + " | ".join(cells) + " |"
+
+
+def fmt_agreement(agreement: Mapping[str, Any] | None) -> str:
+    """'84% prefer the baseline', or – where the table has no fit for the metric."""
+    if not agreement:
+        return "–"
+    if agreement["prefers"] == "neither":
+        return "no difference"
+    return f"{agreement['agreement']:.0%} prefer the {agreement['prefers']}"
 
 
 def _flag_text(flags: Sequence[ErrorSpan]) -> str:

@@ -1006,6 +1006,12 @@
   }
 
   // ---------------------------------------------------------------- comparison
+  function agreementText(a) {
+    if (!a) return "—";
+    if (a.prefers === "neither") return "no difference";
+    return Math.round(a.agreement * 100) + "% prefer the " + a.prefers;
+  }
+
   function verdictOf(c) {
     const p = c.p_adjusted !== null && c.p_adjusted !== undefined ? c.p_adjusted : c.p_value;
     if (p === null || p === undefined || c.delta === null) return ["—", ""];
@@ -1127,11 +1133,13 @@
           el("td", { class: "num" }, c.ci ? "[" + fmt(c.ci[0], c.metric, true) + ", " + fmt(c.ci[1], c.metric, true) + "]" : "—"),
           el("td", {}, ciPlot(c)),
           el("td", { class: "num" }, fmtP(c.p_value)), el("td", { class: "num" }, fmtP(c.p_adjusted)),
-          el("td", { class: "verdict " + cls, title: c.signature || "" }, word)));
+          el("td", { class: "verdict " + cls, title: c.signature || "" }, word),
+          el("td", { class: "agreement" }, agreementText(c.human_agreement))));
       }
       root.appendChild(card("Metric deltas", el("div", { class: "table-wrap" }, el("table", { class: "deltas", id: "delta-table" },
-        el("thead", {}, el("tr", {}, ["Pair", "Metric", "Baseline", "Candidate", "Δ", CONFIDENCE_LABEL + " CI of Δ", "", "p", "p (adjusted)", "Verdict"].map((h) => el("th", {}, h)))),
-        body)), el("p", { class: "muted small" }, "Verdict at p < " + ALPHA + " (adjusted p when given); the bar shows Δ and its interval against zero.")));
+        el("thead", {}, el("tr", {}, ["Pair", "Metric", "Baseline", "Candidate", "Δ", CONFIDENCE_LABEL + " CI of Δ", "", "p", "p (adjusted)", "Verdict", "Estimated human agreement"].map((h) => el("th", {}, h)))),
+        body)), el("p", { class: "muted small" }, "Verdict at p < " + ALPHA + " (adjusted p when given); the bar shows Δ and its interval against zero. " +
+          "Estimated human agreement: the share of people who would prefer the side the delta favours, from a fit of human judgments on this metric's deltas.")));
     }
     if (PAIRS.length && D.comparisons.length) {
       const host = el("div", { id: "sbs-host" });

@@ -68,3 +68,14 @@ def test_run_finishes_with_every_flagger_and_a_model_metric(tmp_path: Path) -> N
     assert results["info"]["testset"]["segments"] == N_SEGMENTS
     assert set(results["systems"]["sys"]["metrics"]) == {"bleu", "chrf", "sim-src"}
     assert results["systems"]["sys"]["flag_counts"]
+
+
+def test_no_code_forks() -> None:
+    """No start method of ours is `fork` (nor the platform default, which is fork on Linux)."""
+    import re
+
+    source = Path(__file__).resolve().parents[2] / "eval"
+    offenders = [f"{path.relative_to(source)}:{n}" for path in source.rglob("*.py")
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if re.search(r"get_context\(\s*[\"']fork[\"']|os\.fork\(|multiprocessing\.Pool\(|mp\.Pool\(", line)]
+    assert offenders == []

@@ -376,6 +376,10 @@ def test_outputs_junit_markdown_json(demo_run, tmp_path, capsys) -> None:
     for part in ("## Gates", "| ❌ | sys-b | `chrf: max_drop 0.5` |", "## Metrics", "95% CI of Δ",
                  "## Segments that got worse: sys-b", "### Largest drops (", "| seg | source | baseline | candidate | change |"):
         assert part in md
+    # deltas in human terms (eval/agreement.json): sys-b is worse, so people would prefer the baseline
+    assert "estimated human agreement |" in md and "% prefer the baseline |" in md
+    chrf_row = next(r for r in result["comparisons"] if r["metric"] == "chrf")
+    assert chrf_row["human_agreement"]["prefers"] == "baseline" and 0.5 < chrf_row["human_agreement"]["agreement"] <= 1
     # the empty output line (segment 22) is among the largest drops, side by side with the baseline
     assert "| 22 | Le taux de chômage" in md and "*(empty)*" in md
     row = next(r for r in result["comparisons"] if r["metric"] == "chrf")

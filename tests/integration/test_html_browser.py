@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 import pytest
 
+from relecture.agreement import human_agreement
 from relecture.cli import main as cli_main
 from relecture.metrics.lexical import BLEU, CHRF, TER
 from relecture.report.html import write_html
@@ -181,7 +182,8 @@ def small_report() -> Report:
     for metric in ("bleu", "chrf", "ter"):
         b, c = systems["baseline"].metrics[metric].score, systems["candidate"].metrics[metric].score
         comparisons.append(ComparisonRow("baseline", "candidate", metric, b, c, c - b, metric != "ter", "paired-bs|n:1000|seed:12345",
-                                         ci=(c - b - 5.0, c - b + 5.0), p_value=0.01, p_adjusted=0.03))
+                                         ci=(c - b - 5.0, c - b + 5.0), p_value=0.01, p_adjusted=0.03,
+                                         human_agreement=human_agreement(metric, c - b, metric != "ter", None)))
     gates = [
         GateOutcome("chrf >= baseline - 1.0", "metric", False, "chrF fell by more than 1.0", "candidate", metric="chrf"),
         GateOutcome("critical accuracy/number == 0", "flags", False, "1 critical accuracy/number flag", "candidate",
@@ -370,6 +372,11 @@ def test_comparison_view_shows_gates_deltas_and_word_differences(tab: Page, tmp_
     assert results == [[g.gate, "pass" if g.passed else "fail"] for g in report.gates]
     deltas = page.eval_on_selector_all("#delta-table tbody tr", "rows => rows.map(r => [r.dataset.metric, +r.querySelector('[data-delta]').dataset.delta])")
     assert deltas == [[c.metric, pytest.approx(c.delta)] for c in report.comparisons]
+    # deltas in human terms (eval/agreement.py); TER has no fit: a dash, no claim
+    agreement = page.eval_on_selector_all("#delta-table tbody tr td.agreement", "cells => cells.map(c => c.textContent)")
+    expected = [f"{round(c.human_agreement['agreement'] * 100)}% prefer the {c.human_agreement['prefers']}"
+                if c.human_agreement else "—" for c in report.comparisons]
+    assert agreement == expected and expected[-1] == "—" and "prefer the" in expected[0]
 
     page.select_option("#sbs-host select[aria-label='show']", "changed")
     first = page.locator('#sbs-list article[data-seg="0"]')

@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 SKIP_COPY = {".venv", ".git", "runs", "build", "dist", "__pycache__", ".pytest_cache", "relecture.egg-info", "node_modules"}
 PACKAGE_DATA = ["report/results.schema.json", "report/report.html", "report/report.js", "report/report.css",
-                "metrics/learned_weights.json"]
+                "metrics/learned_weights.json", "agreement.json"]
 
 
 def run(*args: str | Path, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
@@ -89,3 +89,13 @@ def test_the_wheel_in_a_fresh_venv(dist: Path, tmp_path: Path) -> None:
     assert missing.stderr.strip() == "relecture: error: bertscore needs the 'neural' extra: pip install 'relecture[neural]'"
     missing = run(relecture, "flag", "--src", DEMO / "src.fr", "--hyp", DEMO / "sys-b.en", "--flaggers", "numbers", cwd=work)
     assert missing.returncode == 2 and "pip install 'relecture[flags]'" in missing.stderr
+
+
+def test_every_subpackage_is_listed_for_the_wheel() -> None:
+    """pyproject.toml names the packages one by one (the eval/ -> relecture mapping): a new
+    folder of eval/ missing there would be left out of the wheel while editable installs work."""
+    import tomllib
+
+    listed = set(tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {".".join(["relecture", *p.parent.relative_to(REPO / "eval").parts]) for p in (REPO / "eval").rglob("__init__.py")}
+    assert found == listed
