@@ -94,6 +94,15 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("-o", "--output", help="write the English lines here (default: stdout)")
     tr.add_argument("--quiet", action="store_true", help="no progress, no summary")
 
+    doc = sub.add_parser("doc", help="align a French article and its English page, then score and flag them")
+    doc.add_argument("--src", help="the French article (leave out to check the English alone)")
+    doc.add_argument("--hyp", required=True, help="the English page (machine translation, site text and all)")
+    doc.add_argument("--ref", help="an English reference document (for d-BLEU, d-chrF and reference metrics)")
+    doc.add_argument("--metrics", type=_csv, default=None, help="metrics on the beads (default: sim-src, with --ref also bleu,chrf)")
+    doc.add_argument("--flaggers", type=_csv, default=None, help="flaggers on the beads (default: all; fluency without --src)")
+    doc.add_argument("-o", "--output", help="also write the run folder here (beads as segments, reports)")
+    doc.add_argument("--format", choices=["text", "json", "jsonl"], default="text")
+
     ls = sub.add_parser("ls", help="list metrics, flaggers or report formats")
     ls.add_argument("what", choices=["metrics", "flaggers", "formats"])
     return parser
@@ -219,6 +228,40 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0 if comparison.passed else 1
 
 
+def cmd_doc(args: argparse.Namespace) -> int:
+    from .api import evaluate, load_config
+    from .documents.output import as_json, document_flags, write_jsonl, write_text
+    from .flaggers import DEFAULT_FLAGGERS
+    from .runner import write_run
+
+    if args.metrics is None:
+        args.metrics = (["sim-src"] if args.src else []) + (["bleu", "chrf"] if args.ref else [])
+    if args.flaggers is None:
+        args.flaggers = list(DEFAULT_FLAGGERS) if args.src else ["fluency"]
+    if args.ref and not args.src:
+        raise UsageError("--ref needs --src: the reference is aligned through the French sentences")
+    pair = {k: v for k, v in (("src", args.src), ("hyp", args.hyp), ("ref", args.ref)) if v}
+    config = load_config(name="doc", testset={"document": pair}, metrics=args.metrics, flaggers=args.flaggers,
+                         check_language=False)
+    report = evaluate(config)
+    if args.output:
+        write_run(report, config, Path(args.output))
+    doc = report.testset.documents[0]
+    result = next(iter(report.systems.values()))
+    flags = document_flags(doc, result.flags)
+    doc_scores = {k: v for k, v in result.metrics.items() if v.seg_scores is None}
+    if args.format == "jsonl":
+        write_jsonl(flags, sys.stdout)
+    elif args.format == "json":
+        seg_scores = {k: v.seg_scores for k, v in result.metrics.items() if v.seg_scores is not None}
+        print(json.dumps(as_json(doc, flags, doc_scores, seg_scores), indent=2, ensure_ascii=False))
+    else:
+        write_text(doc, flags, doc_scores, sys.stdout)
+    if args.output and args.format == "text":
+        print(args.output)
+    return 0
+
+
 def cmd_meta(args: argparse.Namespace) -> int:
     from .meta import load_human, meta_evaluate
     from .runner import build
@@ -287,7 +330,7 @@ def cmd_ls(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "compare": cmd_compare, "meta": cmd_meta,
+COMMANDS = {"score": cmd_score, "run": cmd_run, "flag": cmd_flag, "compare": cmd_compare, "doc": cmd_doc, "meta": cmd_meta,
             "translate": cmd_translate, "ls": cmd_ls}
 
 

@@ -36,6 +36,7 @@ TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "columns": ((dict,), {}),            # role -> column: src, ref, refs, hyp, doc_id
     "limit": ((int,), None),             # first N segments only
     "system": ((str,), None),            # name for a hyp column found in the table
+    "document": ((str, dict), None),     # documents to align (eval/documents/load.py)
 }
 
 RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
@@ -104,6 +105,11 @@ class RunConfig:
         for key in ("src", "path"):
             if ts.get(key):
                 ts[key] = str(self.resolve_path(ts[key]).resolve())
+        if isinstance(ts.get("document"), str):
+            ts["document"] = str(self.resolve_path(ts["document"]).resolve())
+        elif isinstance(ts.get("document"), dict):
+            ts["document"] = {k: str(self.resolve_path(v).resolve()) if k in ("src", "hyp", "ref") and v else v
+                              for k, v in ts["document"].items()}
         ts["refs"] = [str(self.resolve_path(r).resolve()) for r in ts.get("refs", [])]
         if ts.get("hf") and Path(self.base_dir / ts["hf"]).exists():
             ts["hf"] = str(self.resolve_path(ts["hf"]).resolve())
@@ -195,9 +201,12 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
     ts = check_keys("testset.", values["testset"], TESTSET_SCHEMA, source)
     if isinstance(ts["refs"], str):
         ts["refs"] = [ts["refs"]]
-    given = [k for k in ("src", "path", "hf") if ts.get(k)]
+    given = [k for k in ("src", "path", "hf", "document") if ts.get(k)]
     if len(given) != 1:
-        raise ConfigError(f"{source}: 'testset' needs exactly one of 'src' (text file), 'path' (table) or 'hf' (dataset); got {given or 'none'}")
+        raise ConfigError(f"{source}: 'testset' needs exactly one of 'src' (text file), 'path' (table), 'hf' (dataset) "
+                          f"or 'document' (documents to align); got {given or 'none'}")
+    if ts.get("document") and values["systems"]:
+        raise ConfigError(f"{source}: a 'document' test set brings its English pages: drop 'systems' (name it with testset.system)")
     values["testset"] = ts
     for name, spec in values["systems"].items():
         # a file (a path, or {path, column, format}) or a model, endpoint or command (eval/generate)

@@ -23,6 +23,9 @@ from . import registry
 from .cache import score_for_run
 from .comparison import judge_report
 from .config import RunConfig
+from .documents.load import align_documents, bead_testset, flaggable, load_pairs
+from .documents.output import merge_findings
+from .documents.scores import document_scores
 from .errors import UsageError
 from .flaggers import sort_flags
 from .flaggers.base import Flagger
@@ -126,6 +129,12 @@ def versions() -> dict[str, str]:
 
 def load_inputs(config: RunConfig) -> tuple[TestSet, dict[str, list[str]], dict[str, str], list[str]]:
     """Test set, system outputs, where each came from, and data warnings (language checks)."""
+    if config.testset.get("document"):  # documents aligned into beads (eval/documents)
+        pairs = load_pairs(config.testset["document"], config.resolve_path)
+        testset, hyps = bead_testset(align_documents(pairs), config.testset.get("name") or "documents")
+        system = config.testset.get("system") or "hyp"
+        pages = [path for key, path in testset.origin.items() if key.endswith((".hyp", ".jsonl"))]
+        return testset, {system: hyps}, {system: ", ".join(sorted(set(pages)))}, []
     testset, systems, n_lines = load_testset(config.testset, config.resolve_path)
     origins: dict[str, str] = {name: testset.origin.get("src", "") for name in systems}
     for name, spec in config.systems.items():
@@ -176,8 +185,15 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
             result.flags.extend(model_spans(result))
         if flaggers:
             for name, hyps in systems.items():  # one system at a time: its parse serves every flagger
-                results[name].flags.extend(flag_segments(flaggers, testset.segments(hyps)))
+                segments = testset.segments(hyps)
+                if testset.documents:  # flaggers read matched beads; the alignment judged the rest
+                    segments = flaggable(segments)
+                results[name].flags.extend(flag_segments(flaggers, segments))
                 advance(len(testset) * len(flaggers))
+    if testset.documents:
+        for result in results.values():
+            result.flags = merge_findings(result.flags, testset.findings)
+            result.metrics.update(document_scores(testset.documents))
     for result in results.values():
         result.flags = sort_flags(result.flags)
 

@@ -42,6 +42,7 @@ CATEGORIES = (
     "fluency/repetition",
     "fluency/word-order",
     "other/empty",
+    "other/boilerplate",  # site text around a translated page (eval/documents)
 )
 
 
@@ -67,6 +68,10 @@ class TestSet:
     refs: tuple[tuple[str, ...], ...] = ()  # refs[k][i]: reference k of segment i
     doc_ids: tuple[str | None, ...] | None = None
     origin: dict[str, str] = field(default_factory=dict)  # "src"/"ref0".. -> file it came from
+    # A `document:` test set: segments are the beads of aligned documents (eval/documents); the
+    # alignment's own findings (boilerplate, omissions, broken sentences) and the alignments.
+    findings: tuple["ErrorSpan", ...] = ()
+    documents: tuple[Any, ...] = ()
 
     def __len__(self) -> int:
         return len(self.src)
