@@ -20,9 +20,11 @@ CATEGORIES = (
     "accuracy/omission",
     "accuracy/addition",
     "accuracy/mistranslation",
+    "accuracy/terminology",
     "fluency/garbled",
     "fluency/repetition",
     "fluency/word-order",
+    "fluency/truncated",
     "other/empty",
 )
 
@@ -114,13 +116,19 @@ class ErrorSpan:
     on_source: bool
     message: str
     confidence: float = 1.0
+    # For an output-side finding that renders a known source span (a glossary term), that span:
+    # (start, end) in the source.  None elsewhere.
+    source_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ErrorSpan":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if values.get("source_span") is not None:
+            values["source_span"] = tuple(values["source_span"])  # JSON gives a list
+        return cls(**values)
 
 
 @dataclass

@@ -9,7 +9,8 @@ from typing import Sequence
 
 from ..types import ErrorSpan, Segment
 
-DEFAULT_FLAGGERS = ("names", "numbers", "untranslated", "fluency", "coverage", "false-friends", "negation", "tense")
+DEFAULT_FLAGGERS = ("names", "numbers", "untranslated", "fluency", "coverage", "false-friends", "negation", "tense",
+                   "truncation")
 
 
 def run_flaggers(segments: Sequence[Segment], names: Sequence[str] | None = None) -> list[ErrorSpan]:

@@ -28,6 +28,7 @@ from typing import Any, Sequence
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
+from .calibration import calibrate
 from .common import embed, fold, is_empty, make_span, parse, zipf
 
 CATEGORY = "accuracy/named-entity"
@@ -75,7 +76,7 @@ FR_FUNCTION = {"le", "la", "les", "l", "de", "du", "des", "d", "et", "en", "au",
                "m", "mme", "mlle", "mm", "dr", "dre", "me", "mgr", "st", "ste", "pr"}  # and titles
 EN_FUNCTION = {"the", "of", "and", "a", "an", "in", "on", "for", "s", "to", "de", "la", "le", "at"}
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
-SENT_START_RE = re.compile(r"(^|[.!?:;«»\"“”(\[—–-]\s*)$")
+SENT_START_RE = re.compile(r"(^|[.!?:;«»\"“”(\[|—–-]\s*)$")
 
 
 @lru_cache(maxsize=200_000)
@@ -110,6 +111,9 @@ class Name:
     label: str = ""
     status: str = "none"  # exact | near | none
     near: tuple[int, int, str] | None = None  # the near-miss word on the other side
+    # capitalized only because it opens a sentence or a title ('Soins palliatifs', 'Attablé devant'):
+    # the capital is no evidence of a name, so a finding on it is minor
+    positional: bool = False
     use_text: list[str] = field(default_factory=list)
 
 
@@ -167,7 +171,7 @@ class NamesFlagger(Flagger):
         spans: list[ErrorSpan] = []
         for seg, (src_names, hyp_names) in zip(segments, per_seg):
             spans.extend(self._findings(seg, src_names, hyp_names))
-        return spans
+        return calibrate(spans)
 
     # -- candidates ---------------------------------------------------------------------------
     def _source_names(self, doc: Any) -> list[Name]:
@@ -182,7 +186,10 @@ class NamesFlagger(Flagger):
             covered.update(range(ent.start, ent.end))
             toks = _tokens(ent.text, ent.start_char, FR_FUNCTION)
             if toks:
-                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True, label=ent.label_))
+                at_start = ent[0].is_sent_start or SENT_START_RE.search(doc.text[:ent.start_char]) is not None
+                positional = at_start and not any(t[2][:1].isupper() for t in toks[1:])
+                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True, label=ent.label_,
+                                  positional=positional))
         for start, end in _capitalized_runs(doc, covered, FR_FUNCTION):
             toks = _tokens(doc.text[start:end], start, FR_FUNCTION)
             if toks:
@@ -274,10 +281,13 @@ class NamesFlagger(Flagger):
                 # spelling is a common word (Genève); other translatable names may be paraphrased.
                 # Capitalized words the NER did not take for a name are weaker evidence.
                 sure = name.label in ("PER", "LOC") and len(name.tokens) == 1
-                strong = name.from_ner and (sure or not name.translatable)
+                replacement = next((n for n in invented if n.start not in flagged_hyp), None)
+                # A name capitalized only by its position needs a second signal: an output name
+                # (from the English NER) that stands in its place.
+                strong = name.from_ner and (sure or not name.translatable) and (
+                    not name.positional or (replacement is not None and replacement.from_ner))
                 confidence = 0.85 if strong else 0.6
                 severity = "major" if strong else "minor"
-                replacement = next((n for n in invented if n.start not in flagged_hyp), None)
                 if replacement is not None:
                     flagged_hyp.update(range(replacement.start, replacement.end))
                     spans.append(make_span(seg, self.name, CATEGORY, severity, replacement.start, replacement.end,

@@ -44,7 +44,10 @@ EN_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "e
             "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
             "sixty": 60, "hundred": 100, "thousand": 1000, "second": 2, "third": 3, "fourth": 4, "fifth": 5,
             "tenth": 10, "dozen": 12, "first": 1, "one": 1, "twice": 2, "both": 2, "pair": 2, "couple": 2,
-            "double": 2, "triple": 3, "once": 1, "single": 1, "half": 0.5}
+            "double": 2, "triple": 3, "once": 1, "single": 1, "half": 0.5,
+            # decades: 'les années 60' -> 'the Sixties'
+            "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70,
+            "eighties": 80, "nineties": 90}
 FR_SCALES = {"million": 1e6, "millions": 1e6, "milliard": 1e9, "milliards": 1e9, "md": 1e9, "mds": 1e9,
              "mrd": 1e9, "m": 1e6, "k": 1e3, "mille": 1e3, "billion": 1e12, "billions": 1e12,
              "dixièmes": 0.1, "centièmes": 0.01, "millièmes": 0.001}
