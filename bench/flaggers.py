@@ -15,11 +15,12 @@ Accuracy, all default flaggers, no reference:
 
     PYTHONPATH=. python bench/flaggers.py                 # the held-out tables
     PYTHONPATH=. python bench/flaggers.py --calibrate     # and write the confidence table (tune part)
+    PYTHONPATH=. python bench/flaggers.py --fit-length    # the truncation flagger's length model
     PYTHONPATH=. python bench/flaggers.py --speed         # segments per second on WMT13
     PYTHONPATH=. python bench/flaggers.py --show codemix  # misses (test and tune), for debugging
     PYTHONPATH=. python bench/flaggers.py --speed --dump flags.jsonl  # every flag, to diff two versions
 
-Flags are cached under /tmp/flags-cache, keyed by the flaggers' source code and the texts.
+Flags are cached under /tmp/flags-cache, per flagger, keyed by its source code and the texts.
 """
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 from splits import TEST, TUNE, bio_test_docs, demetr_test_sources, wmt_part  # noqa: E402
 
+from relecture import registry  # noqa: E402
 from relecture.flaggers import DEFAULT_FLAGGERS, run_flaggers  # noqa: E402
 from relecture.flaggers.calibration import TABLE_PATH, calibrate, fit_table, outcome_key  # noqa: E402
 from relecture.flaggers.language import _detector  # noqa: E402
@@ -165,31 +167,37 @@ def bio_items(data: str) -> list[Item]:
 
 
 def cached_flags(items: Sequence[Item], flaggers: Sequence[str]) -> list[list[ErrorSpan]]:
-    """Each item's flags, from the cache when the flaggers' code and the texts are unchanged."""
-    digest = hashlib.sha256()
-    # (the confidence table is left out of the key: it is applied again to cached flags)
-    for path in sorted(glob.glob(os.path.join(FLAGGER_DIR, "*.py"))):
-        with open(path, "rb") as handle:
-            digest.update(handle.read())
-    digest.update(json.dumps([list(flaggers), [(i.src, i.hyp) for i in items]]).encode())
-    path = os.path.join(CACHE, digest.hexdigest()[:20] + ".jsonl")
+    """Each item's flags, flagger by flagger from the cache when that flagger's module (and the
+    shared code) and the texts are unchanged: changing one flagger reruns only that one."""
+    shared = b"".join(_read(os.path.join(FLAGGER_DIR, name)) for name in ("base.py", "common.py", "calibration.py"))
+    texts = json.dumps([(i.src, i.hyp) for i in items]).encode()
     by_item: list[list[ErrorSpan]] = [[] for _ in items]
-    if os.path.exists(path):
+    segments = [Segment(idx=i, src=item.src, hyp=item.hyp) for i, item in enumerate(items)]
+    paths = {}
+    for name in flaggers:  # keys first, then the code imported: an edit meanwhile cannot mislabel
+        module = registry.FLAGGERS[name].target.split(":")[0].rsplit(".", 1)[1]
+        key = hashlib.sha256(shared + _read(os.path.join(FLAGGER_DIR, module + ".py")) + name.encode() + texts)
+        paths[name] = os.path.join(CACHE, f"{name}-{key.hexdigest()[:16]}.jsonl")
+        registry.load("flagger", name)
+    for name, path in paths.items():
+        if not os.path.exists(path):
+            started = time.perf_counter()
+            flags = run_flaggers(segments, [name])
+            print(f"({name}: flagged {len(items)} segments in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
+            os.makedirs(CACHE, exist_ok=True)
+            dump(flags, path + ".tmp")
+            os.replace(path + ".tmp", path)
         with open(path, encoding="utf-8") as handle:
             for line in handle:
                 span = ErrorSpan.from_dict(json.loads(line))
                 by_item[span.seg_idx].append(span)
-        return [calibrate(spans) for spans in by_item]
-    segments = [Segment(idx=i, src=item.src, hyp=item.hyp) for i, item in enumerate(items)]
-    started = time.perf_counter()
-    flags = run_flaggers(segments, flaggers)
-    print(f"(flagged {len(items)} segments in {time.perf_counter() - started:.0f} s)", file=sys.stderr)
-    os.makedirs(CACHE, exist_ok=True)
-    dump(flags, path + ".tmp")
-    os.replace(path + ".tmp", path)
-    for span in flags:
-        by_item[span.seg_idx].append(span)
-    return by_item
+    # (the confidence table is no part of the keys: it is applied again here)
+    return [calibrate(spans) for spans in by_item]
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
 
 
 def pct(hit: int, n: int) -> str:
@@ -378,11 +386,37 @@ def speed(args: argparse.Namespace) -> None:
           f"= {100 * len(serious) / len(segments):.1f}%")
 
 
+def fit_length(args: argparse.Namespace) -> None:
+    """The truncation flagger's length model: log(output chars / source chars) of the WMT12+13
+    references, tune part: its mean, and its sd by source length (fitted as a + b / sqrt(chars))."""
+    import numpy as np
+
+    src_len, log_ratio = [], []
+    for year in ("wmt12-fr-en", "wmt13-fr-en"):
+        base = os.path.join(args.data, year)
+        for s, r in zip(read_lines(os.path.join(base, "src.fr")), read_lines(os.path.join(base, "ref.en"))):
+            if wmt_part(s) == TUNE and s.strip() and r.strip():
+                src_len.append(len(s.strip()))
+                log_ratio.append(np.log(len(r.strip()) / len(s.strip())))
+    n, lr = np.array(src_len), np.array(log_ratio)
+    mean = float(lr.mean())
+    bins = [(0, 40), (40, 80), (80, 150), (150, 10_000)]
+    xs, sds = [], []
+    for lo, hi in bins:
+        mask = (n >= lo) & (n < hi)
+        xs.append(float(np.mean(1 / np.sqrt(n[mask]))))
+        sds.append(float(lr[mask].std()))
+        print(f"source {lo}-{hi} chars: {mask.sum()} references, sd {sds[-1]:.3f}")
+    slope, base = np.polyfit(xs, sds, 1)
+    print(f"{len(lr)} references: LOG_RATIO_MEAN = {mean:.3f}; SD_BASE, SD_SLOPE = {base:.3f}, {slope:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=SHARED)
     parser.add_argument("--speed", action="store_true")
     parser.add_argument("--calibrate", action="store_true", help="write the confidence table from the tune parts")
+    parser.add_argument("--fit-length", action="store_true", help="print the truncation flagger's length model")
     parser.add_argument("--refs", type=int, default=600, help="WMT references per part")
     parser.add_argument("--truncations", type=int, default=300, help="truncated WMT outputs per part")
     parser.add_argument("--system", default="online-B.en", help="a file of systems/, or 'ref' (the human reference)")
@@ -392,7 +426,10 @@ def main() -> None:
     args = parser.parse_args()
     if not os.path.isdir(args.data):
         sys.exit(f"no shared data at {args.data}")
-    speed(args) if args.speed else accuracy(args)
+    if args.fit_length:
+        fit_length(args)
+    else:
+        speed(args) if args.speed else accuracy(args)
 
 
 if __name__ == "__main__":

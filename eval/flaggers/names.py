@@ -10,8 +10,10 @@ the table below (Genève ↔ Geneva, Otan ↔ NATO), the same acronym letters (C
 spelling that English knows (Tadjikistan ↔ Tajikistan), or a close multilingual USE embedding of
 an output n-gram (Union soviétique, Noé ↔ Noah; cosine ≥ 0.65, where a different city scores ~0.5).
 
-Findings (category accuracy/named-entity; major for a name the NER is sure of or that is no
-ordinary word, minor for other capitalized words, which are weaker evidence):
+Findings (category accuracy/named-entity).  Major needs two signals agreeing or one strong one:
+a misspelling two edits or more away (transliteration keys), a replacement where both NERs see a
+name and the two are spelled unlike each other, a dropped person's name the NER is sure of (not
+capitalized only by its position at a sentence or title start).  Everything else is minor:
 - *misspelled*: a source name matched only by a near-miss ('Riabkov' → 'Ryablakov');
 - *replaced*: a source name unmatched while an output name has no source counterpart;
 - *dropped*: a source name unmatched;
@@ -273,7 +275,7 @@ class NamesFlagger(Flagger):
             if name.status == "near" and name.near is not None:
                 start, end, word = name.near
                 start, end = _widen(seg.hyp, start, end, hyp_names)
-                spans.append(make_span(seg, self.name, CATEGORY, "major", start, end,
+                spans.append(make_span(seg, self.name, CATEGORY, _misspelling_severity(name, word), start, end,
                                        f"source name '{name.text}' rendered as '{seg.hyp[start:end]}'", 0.8))
                 flagged_hyp.update(range(start, end))
             elif name.status == "none":
@@ -282,10 +284,16 @@ class NamesFlagger(Flagger):
                 # Capitalized words the NER did not take for a name are weaker evidence.
                 sure = name.label in ("PER", "LOC") and len(name.tokens) == 1
                 replacement = next((n for n in invented if n.start not in flagged_hyp), None)
-                # A name capitalized only by its position needs a second signal: an output name
-                # (from the English NER) that stands in its place.
-                strong = name.from_ner and (sure or not name.translatable) and (
-                    not name.positional or (replacement is not None and replacement.from_ner))
+                # Major needs two signals: a source name the NER is sure of (not capitalized only
+                # by its position) and, for a replacement, an output name from the English NER
+                # spelled unlike it (Équateur/Ecuador, Mercure/Mercury are renderings the tables
+                # lack); a dropped name is major only for a person (places and bodies are often
+                # paraphrased: 'Guardia Urbana' -> 'the City Police', on WMT references).
+                strong = name.from_ner and (sure or not name.translatable) and not name.positional
+                if replacement is not None:
+                    strong = strong and replacement.from_ner and _unlike(name.text, replacement.text)
+                else:
+                    strong = strong and name.label == "PER" and not name.translatable
                 confidence = 0.85 if strong else 0.6
                 severity = "major" if strong else "minor"
                 if replacement is not None:
@@ -300,14 +308,38 @@ class NamesFlagger(Flagger):
             if name.start in flagged_hyp or _inside_any(name, hyp_names):
                 continue
             if name.status == "near" and name.near is not None:
-                spans.append(make_span(seg, self.name, CATEGORY, "major", name.start, name.end,
+                spans.append(make_span(seg, self.name, CATEGORY, _misspelling_severity(name, name.near[2]),
+                                       name.start, name.end,
                                        f"output name '{name.text}' looks like a misspelling of source '{name.near[2]}'", 0.7))
             elif name.status == "none" and name in invented:
+                # one signal (references add names the source implies: 'When Meder looked…'): minor
                 rare = any(zipf(t[2].lower(), "en") < 2.0 for t in name.tokens)
-                severity = "major" if rare else "minor"
-                spans.append(make_span(seg, self.name, CATEGORY, severity, name.start, name.end,
+                spans.append(make_span(seg, self.name, CATEGORY, "minor", name.start, name.end,
                                        f"output name '{name.text}' has no counterpart in the source", 0.7 if rare else 0.5))
         return spans
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def _misspelling_severity(name: Name, other: str) -> str:
+    """Major when the closest word differs from the name's by two edits or more of their
+    transliteration keys (Riabkov/Ryablakov); one edit is as often a transliteration variant
+    (Novolato/Navolato, Müslümov/Muslimov, Tymosenko/Tymoshenko on WMT references): minor."""
+    distance = min(_edits(skeleton(tok[2]), skeleton(other)) for tok in name.tokens)
+    return "major" if distance >= 2 else "minor"
+
+
+def _unlike(a: str, b: str) -> bool:
+    """Spelled unlike each other (folded difflib ratio < 0.5): no exonym or transliteration."""
+    return difflib.SequenceMatcher(None, fold(a), fold(b)).ratio() < 0.5
 
 
 STARTERS = {"selon", "pourtant", "ainsi", "alors", "cependant", "ensuite", "enfin", "puis", "mais", "donc", "bref",

@@ -106,3 +106,33 @@ def test_demo_glossary_catches_the_seed_like_name() -> None:
     hyp = (demo / "sys-b.en").read_text(encoding="utf-8").splitlines()
     flags = flagger.flag([Segment(1, src[1], hyp[1])])
     assert [hyp[1][f.start:f.end] for f in flags] == ["Sergei Ryablakov"]
+
+
+@pytest.mark.parametrize("glossary,code", [
+    ("Sergueï Riabkov\tSergei Ryabkov\n", 0),
+    (None, 2),  # missing: a config error
+    ("Sergueï Riabkov\n", 3),  # malformed line: an input error naming the file and line
+])
+def test_glossary_from_a_config(tmp_path: Path, capsys: pytest.CaptureFixture[str], glossary: str | None,
+                                code: int) -> None:
+    """`{name: terminology, glossary: terms.tsv}` is read relative to the config file."""
+    from relecture.cli import main
+
+    folder = tmp_path / "cfg"
+    folder.mkdir()
+    (folder / "src.fr").write_text("Le vice-ministre Sergueï Riabkov est arrivé.\n", encoding="utf-8")
+    (folder / "out.en").write_text("Deputy Minister Sergei Ryablakov has arrived.\n", encoding="utf-8")
+    if glossary is not None:
+        (folder / "terms.tsv").write_text(glossary, encoding="utf-8")
+    (folder / "run.yaml").write_text(
+        "testset: {name: t, src: src.fr}\nsystems: {mt: out.en}\nmetrics: []\nreports: [jsonl]\n"
+        "check_language: false\nflaggers: [{name: terminology, glossary: terms.tsv}]\n", encoding="utf-8")
+    assert main(["run", "-c", str(folder / "run.yaml"), "-o", str(tmp_path / "run"), "--quiet"]) == code
+    err = capsys.readouterr().err
+    if code == 0:
+        rows = (tmp_path / "run" / "segments.jsonl").read_text(encoding="utf-8")
+        assert "accuracy/terminology" in rows and "source_span" in rows
+    else:
+        assert "terms.tsv" in err and len(err.strip().splitlines()) == 1
+        if code == 3:
+            assert "terms.tsv:1" in err
