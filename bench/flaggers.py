@@ -304,7 +304,7 @@ def report(items: list[Item], flags: list[list[ErrorSpan]], show: str | None) ->
     if show:
         for i, it in enumerate(items):
             wanted = MATCHING.get(it.kind, TRUNCATION if it.pool == "truncation" else set())
-            miss = it.kind == show and not any(f.category in wanted and (it.pool != "truncation" or f.severity in SEVERE)
+            miss = it.kind == show and bool(wanted) and not any(f.category in wanted and (it.pool != "truncation" or f.severity in SEVERE)
                                                for f in flags[i])
             alarm = show in (it.kind, it.pool) and it.kind in ("mt", "reference") and severe(i)
             if miss or alarm:

@@ -23,6 +23,7 @@ capitalized only by its position at a sentence or title start).  Everything else
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -70,6 +71,8 @@ EXONYMS: dict[str, tuple[str, ...]] = {
     "americains": ("us", "u.s.", "americans", "america"), "americaines": ("us", "u.s.", "american", "america"),
     "lundi": ("monday",), "mardi": ("tuesday",), "mercredi": ("wednesday",), "jeudi": ("thursday",),
     "vendredi": ("friday",), "samedi": ("saturday",), "dimanche": ("sunday",),
+    "tcheque": ("czech", "czechs", "czech republic"), "tcheques": ("czechs", "czech"), "tchequie": ("czech republic", "czechia"),
+    "rfa": ("germany", "frg", "west germany"), "rda": ("gdr", "east germany"), "slovaquie": ("slovakia",),
     "cedh": ("echr",), "malouines": ("falklands", "falkland islands"), "grande bretagne": ("britain", "great britain", "uk"), "sncf": ("sncf",), "pib": ("gdp",), "ps": ("socialist party", "ps"),
     "ump": ("ump",), "fn": ("national front", "fn"), "ne": (),
 }
@@ -291,7 +294,8 @@ class NamesFlagger(Flagger):
                 # paraphrased: 'Guardia Urbana' -> 'the City Police', on WMT references).
                 strong = name.from_ner and (sure or not name.translatable) and not name.positional
                 if replacement is not None:
-                    strong = strong and replacement.from_ner and _unlike(name.text, replacement.text)
+                    # (MISC: nationalities and events, reordered or rendered freely: 'Autrichiens')
+                    strong = strong and name.label != "MISC" and replacement.from_ner and _unlike(name.text, replacement.text)
                 else:
                     strong = strong and name.label == "PER" and not name.translatable
                 confidence = 0.85 if strong else 0.6
@@ -333,8 +337,11 @@ def _misspelling_severity(name: Name, other: str) -> str:
     """Major when the closest word differs from the name's by two edits or more of their
     transliteration keys (Riabkov/Ryablakov); one edit is as often a transliteration variant
     (Novolato/Navolato, Müslümov/Muslimov, Tymosenko/Tymoshenko on WMT references): minor."""
-    distance = min(_edits(skeleton(tok[2]), skeleton(other)) for tok in name.tokens)
-    return "major" if distance >= 2 else "minor"
+    keys = [(skeleton(tok[2]), skeleton(other)) for tok in name.tokens]
+    # an inflected or derived form keeps the stem (Friedenauer/Friedenau, Jedličkův/Jedlicka)
+    if any(a.startswith(b) or b.startswith(a) or os.path.commonprefix([a, b]).__len__() >= 6 for a, b in keys):
+        return "minor"
+    return "major" if min(_edits(a, b) for a, b in keys) >= 2 else "minor"
 
 
 def _unlike(a: str, b: str) -> bool:

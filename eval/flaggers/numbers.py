@@ -60,7 +60,7 @@ EN_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "e
             "twenties": 20, "thirties": 30, "forties": 40, "fifties": 50, "sixties": 60, "seventies": 70,
             "eighties": 80, "nineties": 90}
 FR_SCALES = {"million": 1e6, "millions": 1e6, "milliard": 1e9, "milliards": 1e9, "md": 1e9, "mds": 1e9,
-             "mrd": 1e9, "m": 1e6, "k": 1e3, "mille": 1e3, "billion": 1e12, "billions": 1e12,
+             "mrd": 1e9, "m": 1e6, "k": 1e3, "mille": 1e3, "milles": 1e3, "billion": 1e12, "billions": 1e12,
              "dixièmes": 0.1, "centièmes": 0.01, "millièmes": 0.001}
 EN_SCALES = {"thousand million": 1e9, "million": 1e6, "millions": 1e6, "billion": 1e9, "billions": 1e9, "bn": 1e9, "m": 1e6,
              "mn": 1e6, "k": 1e3, "thousand": 1e3, "trillion": 1e12}
@@ -68,9 +68,9 @@ EN_SCALES = {"thousand million": 1e9, "million": 1e6, "millions": 1e6, "billion"
 FR_NUMBER = re.compile(
     r"(?<![\w,.])(\d{1,3}(?:[  \u202f.]\d{3})+(?:,\d+)?|\d+(?:,\d+)?)"
     r"(?:\s*(er|ère|re|e|ème|è)\b)?"
-    r"(?:\s*(millions?|milliards?|mds?|mrd|billions?|m|k|mille|dixièmes|centièmes|millièmes)\b)?", re.IGNORECASE)
+    r"(?:\s*(millions?|milliards?|mds?|mrd|billions?|m|k|milles?|dixièmes|centièmes|millièmes)\b)?", re.IGNORECASE)
 EN_NUMBER = re.compile(
-    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])|\d+,\d{1,2}(?!\d)|\d+(?:\.\d+)?)"
+    r"(?<![\w.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?!\d|[,.]\d)|\d+,\d{1,2}(?!\d)|\d+(?:\.\d+)?)"
     r"(?:(st|nd|rd|th)\b)?"
     r"(?:\s*(thousand million|millions?|billions?|bn|mn|m|k|thousand|trillion)\b)?", re.IGNORECASE)
 DIGITS_IN_WORD = re.compile(r"(?<=[^\W\d_])\d+|\d+(?=[^\W\d_]{2,})")  # iPhone6, 4G, 2x

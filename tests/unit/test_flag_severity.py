@@ -54,6 +54,8 @@ CASES = [
     ("truncation", "Le président a annoncé mardi un plan de 15 milliards d'euros pour les hôpitaux, qui sera voté "
      "au printemps après une longue consultation des syndicats et des élus locaux de toutes les régions.",
      "The president announced a plan.", "accuracy/omission", "major"),
+    ("truncation", "Le président a annoncé lundi une réforme des retraites très attendue par les syndicats et le patronat.",
+     "The president.", "accuracy/omission", "major"),
 ]
 
 
@@ -72,8 +74,8 @@ def test_severity(flagger: str, src: str, hyp: str, category: str, severity: str
 def test_truncation_span_is_the_missing_source_tail() -> None:
     src = "Les négociations entre les syndicats et le patronat reprendront mardi, a indiqué le ministère."
     [flag] = load("flagger", "truncation")().flag([Segment(0, src, "Negotiations between the unions and the")])
-    assert flag.on_source and src[flag.start:flag.end].startswith("le patronat")
-    assert src[flag.start:flag.end].endswith("ministère.")
+    missing = src[flag.start:flag.end]  # after the last source word the output renders ('syndicats')
+    assert flag.on_source and missing.startswith("et le patronat") and missing.endswith("ministère.")
 
 
 def test_length_model() -> None:
