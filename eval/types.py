@@ -121,7 +121,10 @@ class ErrorSpan:
     source_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if out["source_span"] is None:
+            del out["source_span"]  # the shape of every other finding stays as it was
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ErrorSpan":

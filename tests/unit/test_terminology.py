@@ -1,6 +1,7 @@
 """The terminology flagger: glossary formats, inflected matches, both spans, bad glossaries."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -136,3 +137,18 @@ def test_glossary_from_a_config(tmp_path: Path, capsys: pytest.CaptureFixture[st
         assert "terms.tsv" in err and len(err.strip().splitlines()) == 1
         if code == 3:
             assert "terms.tsv:1" in err
+
+
+def test_glossary_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from relecture.cli import main
+
+    demo = REPO / "data" / "demo"
+    code = main(["flag", "--src", str(demo / "src.fr"), "--hyp", str(demo / "sys-b.en"), "--flaggers", "numbers",
+                 "--glossary", str(demo / "terms.tsv"), "--format", "jsonl", "--no-language-check"])
+    rows = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+    assert code == 0
+    terms = [r for r in rows if r["flagger"] == "terminology"]
+    assert {r["seg_idx"] for r in terms} == {0, 1, 8, 12, 17}
+    assert all(("source_span" in r) != r["on_source"] for r in terms)  # both spans, or the source's
+    assert main(["flag", "--src", str(demo / "src.fr"), "--hyp", str(demo / "sys-b.en"),
+                 "--flaggers", "terminology"]) == 2  # no glossary: a usage/config error
