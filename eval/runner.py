@@ -6,7 +6,6 @@ uses every core; model-based metrics run in this process so each model loads onc
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import platform
@@ -15,20 +14,23 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import yaml
 
 from . import registry
+from .cache import score_for_run
+from .comparison import judge_report
 from .config import RunConfig
 from .errors import UsageError
 from .flaggers import sort_flags
 from .flaggers.base import Flagger
 from .flaggers.common import flag_segments
+from .gates import parse_gates, plugin_categories
 from .io.atomic import atomic_folder, atomic_write
 from .io.load import language_warnings, load_system, load_testset
 from .metrics.base import Metric, Progress
-from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet
+from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet, data_hash, sha256_lines
 from .version import __version__
 
 # Below this many segment-scorings a process pool costs more than it saves.
@@ -61,17 +63,12 @@ def _with_paths(config: RunConfig, item: str | dict[str, Any]) -> str | dict[str
 def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
     """The one place a metric is asked for scores: model-based metrics go through the
     per-segment score cache (eval/cache.py; RELECTURE_CACHE=off disables it)."""
-    from .cache import score_for_run
-
     return score_for_run(metric, segments, progress)
 
 
 def _score_chunk(metric: Metric, hyps: dict[str, Sequence[str]], testset: TestSet) -> dict[str, MetricResult]:
-    """One metric on a few systems; a metric with `score_many` preprocesses references once."""
-    segments = {name: testset.segments(h) for name, h in hyps.items()}
-    if hasattr(metric, "score_many"):
-        return metric.score_many(segments)
-    return {name: score_metric(metric, segs) for name, segs in segments.items()}
+    """One pure-Python metric on a few systems (its `score_many` may preprocess references once)."""
+    return metric.score_many({name: testset.segments(h) for name, h in hyps.items()})
 
 
 def _pool_context() -> Any:
@@ -88,15 +85,15 @@ def score_systems(
 ) -> dict[str, dict[str, MetricResult]]:
     """Every metric on every system: {system: {metric: result}}."""
     results: dict[str, dict[str, MetricResult]] = {name: {} for name in hyps}
-    pure = [m for m in metrics if getattr(m, "pure_python", False)]
-    model = [m for m in metrics if not getattr(m, "pure_python", False)]
+    pure = [m for m in metrics if m.pure_python]
+    model = [m for m in metrics if not m.pure_python]
     workers = workers or os.cpu_count() or 1
     names = list(hyps)
     if pure and workers > 1 and len(pure) * len(names) > 1 and len(pure) * len(names) * len(testset) >= POOL_THRESHOLD:
         # Jobs of one metric on a few systems each (references preprocessed once per job), the
         # costliest metrics first so the last jobs to finish are short ones.
         chunks = min(len(names), 2 * workers)
-        jobs = [(m, names[i::chunks]) for m in sorted(pure, key=lambda m: -getattr(m, "cost", 1.0)) for i in range(chunks)]
+        jobs = [(m, names[i::chunks]) for m in sorted(pure, key=lambda m: -m.cost) for i in range(chunks)]
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_pool_context()) as pool:
             futures = [(m, pool.submit(_score_chunk, m, {n: hyps[n] for n in chunk}, testset)) for m, chunk in jobs]
             for m, future in futures:
@@ -115,18 +112,6 @@ def score_systems(
             results[name][m.name] = score_metric(m, testset.segments(hyps[name]), on_done)
     # Keep the configured metric order whatever order jobs finished in.
     return {name: {m.name: results[name][m.name] for m in metrics} for name in hyps}
-
-
-def sha256_lines(lines: Iterable[str]) -> str:
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line.encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()[:16]
-
-
-def data_hash(testset: TestSet) -> str:
-    return sha256_lines([*testset.src, *(line for ref in testset.refs for line in ref)])
 
 
 def versions() -> dict[str, str]:
@@ -187,10 +172,8 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
         "config": config.resolved(),
     }
     report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
-    if config.gates or config.baseline:
-        from .compare import judge_report  # comparisons with the baseline, gate outcomes
-
-        judge_report(report, config)
+    if config.gates or config.baseline:  # comparisons with the baseline, gate outcomes
+        judge_report(report, parse_gates(config.gates, plugin_categories()), config.baseline, config.resolved())
     return report
 
 

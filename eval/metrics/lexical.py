@@ -6,11 +6,12 @@ significance tests resample them (Koehn 2004) instead of averaging sentence scor
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import sacrebleu.metrics as sb
 
-from ..types import MetricResult, Segment
+from .. import stats
+from ..types import MetricResult, Segment, Signature
 from ..version import __version__
 from .base import Metric, Progress, check_references
 
@@ -21,7 +22,7 @@ class SacreMetric(Metric):
 
     needs_reference = True
     pure_python = True  # CPU-bound and picklable: the runner may score it in a process pool
-    cost = 1.0
+    keeps_stats = True
     sacre_class: Any = None
 
     def __init__(self, **kwargs: Any) -> None:
@@ -42,7 +43,7 @@ class SacreMetric(Metric):
             progress(len(segments))
         return result
 
-    def score_many(self, systems: dict[str, Sequence[Segment]]) -> dict[str, MetricResult]:
+    def score_many(self, systems: Mapping[str, Sequence[Segment]]) -> dict[str, MetricResult]:
         """Several systems against the same references, which are preprocessed once (as the
         sacrebleu CLI does for several systems): {system: result}."""
         first = next(iter(systems.values()))
@@ -53,8 +54,9 @@ class SacreMetric(Metric):
         # per-segment scores made with other settings than the corpus score carry their own
         # signature (BLEU: effective order, 'eff:yes', as sacrebleu's sentence_bleu)
         sentence_metric.num_refs = corpus_metric.num_refs  # what its signature reports
-        seg_signature = signature_of(sentence_metric)
-        extra = {} if seg_signature == signature_of(corpus_metric) else {"segment_signature": f"{self.name}|{seg_signature}"}
+        signature = self.signature_of(corpus_metric)
+        seg_signature = self.signature_of(sentence_metric)
+        extra = {} if seg_signature == signature else {"segment_signature": str(seg_signature)}
         results = {}
         for name, segments in systems.items():
             seg_stats = corpus_metric._extract_corpus_statistics([seg.hyp for seg in segments], None)
@@ -62,7 +64,7 @@ class SacreMetric(Metric):
             results[name] = MetricResult(
                 metric=self.name,
                 score=float(corpus.score),
-                signature=f"{self.name}|{signature_of(corpus_metric)}",
+                signature=signature,
                 higher_is_better=self.higher_is_better,
                 seg_scores=[float(sentence_metric._compute_score_from_stats(s).score) for s in seg_stats],
                 seg_stats=[[float(x) for x in s] for s in seg_stats],
@@ -74,9 +76,13 @@ class SacreMetric(Metric):
         """The corpus score of a set of per-segment statistics (used by resampling)."""
         return float(self._sacre()._compute_score_from_stats([sum(col) for col in zip(*stats)]).score)
 
-
-def signature_of(sacre_metric: Any) -> str:
-    return f"{sacre_metric.get_signature().format()}|relecture:{__version__}"
+    def signature_of(self, sacre_metric: Any) -> Signature:
+        """sacrebleu's signature fields (in its order: version last; booleans as yes/no), then
+        the harness version; the settings are this metric's constructor arguments."""
+        info = sacre_metric.get_signature().info
+        keys = [k for k in info if k != "version"] + ["version"]
+        fields = [(k, "yes" if info[k] is True else "no" if info[k] is False else info[k]) for k in keys if info[k] is not None]
+        return Signature.of(self.name, [*fields, ("relecture", __version__)], self.kwargs)
 
 
 class BLEU(SacreMetric):
@@ -89,6 +95,12 @@ class BLEU(SacreMetric):
     def _sentence_metric(self) -> Any:
         return self._sacre(effective_order=True)
 
+    def stats_scorer(self, n_stats: int) -> stats.ScoreFn:
+        method = self.kwargs.get("smooth_method", "exp")
+        return lambda sums: stats.bleu_from_stats(
+            sums, max_ngram_order=self.kwargs.get("max_ngram_order", (n_stats - 2) // 2), smooth_method=method,
+            smooth_value=self.kwargs.get("smooth_value"), effective_order=bool(self.kwargs.get("effective_order", False)))
+
 
 class CHRF(SacreMetric):
     """chrF (Popović 2015), character n-grams up to 6, beta 2."""
@@ -96,8 +108,13 @@ class CHRF(SacreMetric):
     name = "chrf"
     sacre_class = sb.CHRF
 
+    def stats_scorer(self, n_stats: int) -> stats.ScoreFn:
+        char_order, word_order = self.kwargs.get("char_order", 6), self.kwargs.get("word_order", 0)
+        beta, eps = self.kwargs.get("beta", 2), bool(self.kwargs.get("eps_smoothing", False))
+        return lambda sums: stats.chrf_from_stats(sums, char_order=char_order, word_order=word_order, beta=beta, eps_smoothing=eps)
 
-class CHRFpp(SacreMetric):
+
+class CHRFpp(CHRF):
     """chrF++: chrF plus word unigrams and bigrams."""
 
     name = "chrf++"
@@ -114,3 +131,6 @@ class TER(SacreMetric):
     higher_is_better = False
     cost = 4.0  # relative time per segment against BLEU/chrF: the runner starts TER jobs first
     sacre_class = sb.TER
+
+    def stats_scorer(self, n_stats: int) -> stats.ScoreFn:
+        return stats.ter_from_stats
