@@ -22,7 +22,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 CI_CONFIG = REPO / "configs" / "ci.yaml"
 FAST = ["--resamples", "300", "--trials", "1000"]  # enough for these checks, quick on 2 cores
-FLAGGERS_READY = all(name in registry.FLAGGERS for name in yaml.safe_load(CI_CONFIG.read_text())["flaggers"])
+FLAGGERS_READY = all((item["name"] if isinstance(item, dict) else item) in registry.FLAGGERS
+                     for item in yaml.safe_load(CI_CONFIG.read_text())["flaggers"])
 
 
 def ci_metric_config(tmp_path: Path, **changes) -> Path:
