@@ -2,7 +2,7 @@
 beside the tuning part (`bench/splits.py`: WMT by source sentence, DEMETR by item, Bio-MQM by
 document).  Rules and the confidence table are fitted on `tune` only; `test` is what counts.
 
-Accuracy, all default flaggers, no reference:
+Accuracy, all default flaggers, no reference (unless --ref):
 - DEMETR fr→en dev: per perturbation type, the share of perturbed items (where it was applied)
   with a flag of the matching category (any severity, and major+), and the share of the distinct
   good `mt` translations with a major or critical flag (false alarms).
@@ -14,6 +14,7 @@ Accuracy, all default flaggers, no reference:
   share of the segments flagged major+ (per category) where a person marked a major error.
 
     PYTHONPATH=. python bench/flaggers.py                 # the held-out tables
+    PYTHONPATH=. python bench/flaggers.py --ref           # the same, flaggers given the reference
     PYTHONPATH=. python bench/flaggers.py --calibrate     # and write the confidence table (tune part)
     PYTHONPATH=. python bench/flaggers.py --fit-length    # the truncation flagger's length model
     PYTHONPATH=. python bench/flaggers.py --speed         # segments per second on WMT13
@@ -94,6 +95,7 @@ class Item:
     src: str
     hyp: str
     info: dict
+    ref: str = ""  # the human reference, given to the flaggers with --ref (none for a reference itself)
 
 
 def ptype(name: str) -> str:
@@ -114,8 +116,8 @@ def demetr_items(data: str) -> list[Item]:
     test = demetr_test_sources(r["src"] for r in rows)
     good = {r["id"]: r for r in rows}  # `mt` is the same for an id in every file
     part = {r["id"]: TEST if r["src"] in test else TUNE for r in rows}
-    items = [Item("demetr", "mt", part[r["id"]], r["src"], r["mt"], r) for r in good.values()]
-    items += [Item("demetr", ptype(r["perturbation"]), part[r["id"]], r["src"], r["perturbed"], r)
+    items = [Item("demetr", "mt", part[r["id"]], r["src"], r["mt"], r, r["ref"]) for r in good.values()]
+    items += [Item("demetr", ptype(r["perturbation"]), part[r["id"]], r["src"], r["perturbed"], r, r["ref"])
               for r in rows if r["applied"]]
     return items
 
@@ -123,13 +125,13 @@ def demetr_items(data: str) -> list[Item]:
 def wmt_items(data: str, per_part: int, trunc_per_part: int, seed: int = 14) -> list[Item]:
     """A seeded sample of WMT12+13 references (as outputs) and of truncated system outputs."""
     refs: list[tuple[str, str, str]] = []
-    outputs: list[tuple[str, str, str]] = []
+    outputs: list[tuple[str, str, str, str]] = []
     for year in ("wmt12-fr-en", "wmt13-fr-en"):
         base = os.path.join(data, year)
         src = read_lines(os.path.join(base, "src.fr"))
         refs += [(year, s, r) for s, r in zip(src, read_lines(os.path.join(base, "ref.en")))]
         for path in sorted(glob.glob(os.path.join(base, "systems", "*"))):
-            outputs += [(year, s, h) for s, h in zip(src, read_lines(path))]
+            outputs += [(year, s, h, r) for s, h, r in zip(src, read_lines(path), read_lines(os.path.join(base, "ref.en")))]
     rng = random.Random(seed)
     items = []
     for part in PARTS:
@@ -139,14 +141,14 @@ def wmt_items(data: str, per_part: int, trunc_per_part: int, seed: int = 14) -> 
         # outputs of at least 8 words, one per source sentence at most
         seen: set[str] = set()
         cands = []
-        for year, s, h in outputs:
+        for year, s, h, r in outputs:
             if wmt_part(s) == part and len(h.split()) >= 8 and s not in seen:
                 seen.add(s)
-                cands.append((year, s, h))
-        for year, s, h in rng.sample(cands, min(trunc_per_part, len(cands))):
+                cands.append((year, s, h, r))
+        for year, s, h, r in rng.sample(cands, min(trunc_per_part, len(cands))):
             words = h.split()
             keep = max(1, round(len(words) * rng.uniform(0.4, 0.7)))
-            items.append(Item("truncation", "truncation", part, s, " ".join(words[:keep]), {"year": year, "full": h}))
+            items.append(Item("truncation", "truncation", part, s, " ".join(words[:keep]), {"year": year, "full": h}, r))
     return items
 
 
@@ -161,18 +163,19 @@ def bio_items(data: str) -> list[Item]:
         key = (r["system"], r["doc"], r["seg_id"])
         if key not in units:
             units[key] = Item("bio", r["system"], TEST if r["doc"] in test else TUNE, r["src"], r["hyp"],
-                              {"errors": [], "system": r["system"]})
+                              {"errors": [], "system": r["system"]}, "" if r["system"] == "reference" else r["ref"])
         units[key].info["errors"].extend(r["errors"])
     return list(units.values())
 
 
-def cached_flags(items: Sequence[Item], flaggers: Sequence[str]) -> list[list[ErrorSpan]]:
+def cached_flags(items: Sequence[Item], flaggers: Sequence[str], with_refs: bool = False) -> list[list[ErrorSpan]]:
     """Each item's flags, flagger by flagger from the cache when that flagger's module (and the
     shared code) and the texts are unchanged: changing one flagger reruns only that one."""
     shared = b"".join(_read(os.path.join(FLAGGER_DIR, name)) for name in ("base.py", "common.py", "calibration.py"))
-    texts = json.dumps([(i.src, i.hyp) for i in items]).encode()
+    texts = json.dumps([(i.src, i.hyp, i.ref) if with_refs else (i.src, i.hyp) for i in items]).encode()
     by_item: list[list[ErrorSpan]] = [[] for _ in items]
-    segments = [Segment(idx=i, src=item.src, hyp=item.hyp) for i, item in enumerate(items)]
+    segments = [Segment(idx=i, src=item.src, hyp=item.hyp, refs=(item.ref,) if with_refs and item.ref else ())
+                for i, item in enumerate(items)]
     paths = {}
     for name in flaggers:  # keys first, then the code imported: an edit meanwhile cannot mislabel
         module = registry.FLAGGERS[name].target.split(":")[0].rsplit(".", 1)[1]
@@ -342,7 +345,9 @@ def dump(flags: list, path: str | None) -> None:
 
 def accuracy(args: argparse.Namespace) -> None:
     items = demetr_items(args.data) + wmt_items(args.data, args.refs, args.truncations) + bio_items(args.data)
-    flags = cached_flags(items, args.flaggers)
+    flags = cached_flags(items, args.flaggers, args.ref)
+    if args.calibrate and args.ref:
+        sys.exit("--calibrate fits the table on flags made without a reference: drop --ref")
     if args.calibrate:
         table = fit_table(outcomes(items, flags, TUNE))
         doc = ("share of flags that are right, per flagger/category/severity, measured on the tune parts "
@@ -415,6 +420,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=SHARED)
     parser.add_argument("--speed", action="store_true")
+    parser.add_argument("--ref", action="store_true", help="give the flaggers the human reference")
     parser.add_argument("--calibrate", action="store_true", help="write the confidence table from the tune parts")
     parser.add_argument("--fit-length", action="store_true", help="print the truncation flagger's length model")
     parser.add_argument("--refs", type=int, default=600, help="WMT references per part")
