@@ -475,6 +475,8 @@ def test_run_with_a_baseline_judges_the_gates(tmp_path, capsys) -> None:
     config["testset"]["src"] = str(DEMO / "src.fr")
     config["testset"]["refs"] = [str(DEMO / "ref.en")]
     config["systems"] = {"sys-a": str(DEMO / "sys-a.en"), "sys-b": str(DEMO / "sys-b.en")}
+    config["flaggers"] = [dict(item, glossary=str(DEMO / "terms.tsv")) if isinstance(item, dict) else item
+                          for item in config["flaggers"]]  # the glossary too, with the config moved
     config["gates"] = ["chrf: max_drop 1.0", "chrf >= 40"]
     config["reports"] = ["json", "md", "junit"]
     path = tmp_path / "demo-gates.yaml"
