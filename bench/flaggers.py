@@ -47,6 +47,7 @@ from relecture import registry  # noqa: E402
 from relecture.flaggers import DEFAULT_FLAGGERS, run_flaggers  # noqa: E402
 from relecture.flaggers.calibration import TABLE_PATH, calibrate, fit_table, outcome_key  # noqa: E402
 from relecture.flaggers.language import _detector  # noqa: E402
+from relecture.flaggers.workers import PARALLEL_FLAG_FROM  # noqa: E402
 from relecture.types import ErrorSpan, Segment  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
@@ -171,7 +172,9 @@ def bio_items(data: str) -> list[Item]:
 def cached_flags(items: Sequence[Item], flaggers: Sequence[str], with_refs: bool = False) -> list[list[ErrorSpan]]:
     """Each item's flags, flagger by flagger from the cache when that flagger's module (and the
     shared code) and the texts are unchanged: changing one flagger reruns only that one."""
-    shared = b"".join(_read(os.path.join(FLAGGER_DIR, name)) for name in ("base.py", "common.py", "calibration.py"))
+    modules = {entry.target.split(":")[0].rsplit(".", 1)[1] + ".py" for entry in registry.FLAGGERS.values()}
+    shared = b"".join(_read(path) for path in sorted(glob.glob(os.path.join(FLAGGER_DIR, "*.py")))
+                      if os.path.basename(path) not in modules)  # base, calibration, text, parse, vectors...
     texts = json.dumps([(i.src, i.hyp, i.ref) if with_refs else (i.src, i.hyp) for i in items]).encode()
     by_item: list[list[ErrorSpan]] = [[] for _ in items]
     segments = [Segment(idx=i, src=item.src, hyp=item.hyp, refs=(item.ref,) if with_refs and item.ref else ())
@@ -371,8 +374,9 @@ def speed(args: argparse.Namespace) -> None:
     hyp = read_lines(path)
     segments = [Segment(idx=i, src=s, hyp=h) for i, (s, h) in enumerate(zip(src, hyp))]
     # Load every model first: the figure is throughput, not start-up (lingua's detector, which
-    # the untranslated flagger loads on the first doubtful output, included).
-    run_flaggers(segments[:20], args.flaggers)
+    # the untranslated flagger loads on the first doubtful output, included).  PARALLEL_FLAG_FROM
+    # segments take the two-process path, so the helper process has loaded its models too.
+    run_flaggers(segments[:PARALLEL_FLAG_FROM], args.flaggers)
     _detector()
     started, cpu_before = time.perf_counter(), sum(os.times()[:4])
     flags = run_flaggers(segments, args.flaggers)

@@ -2,13 +2,17 @@
 
 Exit codes (README): 0 success / gates passed · 1 a gate failed · 2 usage or config error ·
 3 input data error · 4 unexpected internal error (a bug; `--debug` shows the traceback).
-Heavy modules (sacrebleu, torch, spaCy) are imported inside the commands that need them, so
-`--help` and `ls` stay fast.
+Each command is a shell over the Python API (eval/api.py): it reads files, calls the API,
+prints and writes. The API and what it loads (sacrebleu, numpy, the runner; torch and spaCy
+later still) are imported inside the commands, so `--help` and `ls` stay fast (0.6 s against
+1.0 s for `import relecture.api`, measured here); the cli is the top layer, so these imports
+cannot hide a cycle (tests/unit/test_imports.py counts them).
 """
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -80,47 +84,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _adhoc_config(args: argparse.Namespace, metrics: list[str], flaggers: list[str]) -> Any:
-    from .config import load_config
+def system_names(paths: Sequence[str]) -> dict[str, str]:
+    """{name: path}: a name is the file name without its extension, or, where two outputs share
+    it (a/sys.en, b/sys.en), as many of the folders above as tell them apart (a/sys, b/sys)."""
+    if len(set(paths)) != len(paths):
+        twice = next(p for p in paths if paths.count(p) > 1)
+        raise UsageError(f"--hyp {twice} is given twice")
+    parts = [Path(os.path.abspath(p)).with_suffix("").parts for p in paths]
+    depth = 1
+    while depth < max(len(p) for p in parts):
+        names = ["/".join(p[-depth:]) for p in parts]
+        if len(set(names)) == len(names):
+            break
+        depth += 1
+    return dict(zip(["/".join(p[-depth:]) for p in parts], paths))
 
-    names: dict[str, str] = {}
-    for path in getattr(args, "hyp", []) if isinstance(args.hyp, list) else [args.hyp]:
-        name = Path(path).stem
-        names[path if name in names.values() else name] = path
-    systems = {name: path for name, path in names.items()}
-    return load_config(None, [], {
-        "name": "adhoc",
-        "testset": {"src": args.src, "refs": list(args.ref)},
-        "systems": systems,
-        "metrics": metrics,
-        "flaggers": flaggers,
-        "check_language": not args.no_language_check,
-        "workers": getattr(args, "workers", 0),
-    })
+
+def _adhoc_config(args: argparse.Namespace, metrics: list[str], flaggers: list[str]) -> Any:
+    from .api import load_config
+
+    systems = system_names(args.hyp if isinstance(args.hyp, list) else [args.hyp])
+    return load_config(None, name="adhoc", testset={"src": args.src, "refs": list(args.ref)}, systems=systems,
+                       metrics=metrics, flaggers=flaggers, check_language=not args.no_language_check,
+                       workers=getattr(args, "workers", 0))
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .runner import build, load_inputs, progress_bar, score_systems
+    from .api import score
+    from .runner import load_inputs, progress_bar
 
     config = _adhoc_config(args, args.metrics, [])
     testset, systems, _, warnings = load_inputs(config)
     for warning in warnings:
         print(f"relecture: warning: {warning}", file=sys.stderr)
-    metrics = [build("metric", item) for item in config.metrics]
-    if not testset.refs and any(m.needs_reference for m in metrics):
-        raise UsageError(f"metrics {', '.join(m.name for m in metrics if m.needs_reference)} need --ref")
-    with progress_bar(True, len(testset) * len(systems) * len(metrics), "scoring") as advance:
-        results = score_systems(metrics, testset, systems, config.workers, advance)
+    refs = [list(ref) for ref in testset.refs]
+    results = {}
+    with progress_bar(True, len(testset) * len(systems) * len(config.metrics), "scoring") as advance:
+        for name, hyps in systems.items():
+            results[name] = score(testset.src, hyps, refs, config.metrics, config.workers, advance).results
     if args.format == "json":
         per_system = {name: {"metrics": {m: r.to_dict(args.segments) for m, r in res.items()}} for name, res in results.items()}
         out = next(iter(per_system.values())) if len(per_system) == 1 else {"systems": per_system}
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        from rich.console import Console
+        from .report.terminal import make_console, metrics_table
 
-        from .report.terminal import metrics_table
-
-        console = Console()
+        console = make_console()
         for name, res in results.items():
             console.print(metrics_table(res, title=f"{name} ({len(testset)} segments)"))
             if args.segments:
@@ -130,28 +139,28 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rich.console import Console
+    from .api import evaluate, load_config
+    from .report.terminal import make_console, print_gates, print_report
+    from .runner import check_output, write_run
 
-    from .config import load_config
-    from .report.terminal import print_gates, print_report
-    from .runner import evaluate, write_run
-
-    config = load_config(args.config, args.set, {})
+    config = load_config(args.config, args.set)
+    check_output(config, Path(args.output) if args.output else None)  # before hours of scoring
     report = evaluate(config, progress=not args.quiet)
     folder = write_run(report, config, Path(args.output) if args.output else None)
     if not args.quiet:
-        console = Console()
+        console = make_console()
         for warning in report.warnings:
-            Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+            make_console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
         print_report(report, console)
         print_gates(report.gates, console)
     print(folder)
-    return 1 if any(not gate.passed for gate in report.gates) else 0
+    return 0 if report.passed else 1
 
 
 def cmd_flag(args: argparse.Namespace) -> int:
     from . import registry
-    from .flaggers import DEFAULT_FLAGGERS, run_flaggers
+    from .api import flag
+    from .flaggers import DEFAULT_FLAGGERS
     from .runner import load_inputs
 
     names = args.flaggers if args.flaggers is not None else list(DEFAULT_FLAGGERS)
@@ -168,30 +177,27 @@ def cmd_flag(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"relecture: warning: {warning}", file=sys.stderr)
     hyps = next(iter(systems.values()))
-    segments = testset.segments(hyps)
-    flags = run_flaggers(segments, entries)
-    for f in flags:
+    for f in flag(testset.src, hyps, [list(ref) for ref in testset.refs], entries):
         if args.format == "jsonl":
             print(json.dumps(f.to_dict(), ensure_ascii=False))
         else:
-            text = segments[f.seg_idx].src if f.on_source else segments[f.seg_idx].hyp
+            text = testset.src[f.seg_idx] if f.on_source else hyps[f.seg_idx]
             where = "source" if f.on_source else "output"
             print(f"{f.seg_idx}\t{f.severity}\t{f.category}\t{where}[{f.start}:{f.end}] {text[f.start:f.end]!r}\t{f.message}")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
-    from .compare_app import default_output_dir, run_compare, write_outputs
-    from .comparison import CompareSettings
+    from .api import compare
+    from .compare_app import default_output_dir, write_outputs
     from .report.compare_md import render_compare_markdown
     from .report.github import emit
-    from .report.terminal import print_comparison
+    from .report.terminal import make_console, print_comparison
 
-    settings = CompareSettings(args.resamples, args.trials, args.seed, args.confidence, allow_env_drift=args.allow_env_drift)
     folder = Path(args.output) if args.output else default_output_dir()
-    comparison = run_compare(args.baseline, args.candidates, args.config, args.set, settings, scored_dir=folder / "scored")
+    comparison = compare(args.baseline, args.candidates, config=args.config, overrides=args.set, resamples=args.resamples,
+                         trials=args.trials, seed=args.seed, confidence=args.confidence,
+                         allow_env_drift=args.allow_env_drift, scored_dir=folder / "scored")
     write_outputs(comparison, folder, Path(args.junit) if args.junit else None, Path(args.markdown) if args.markdown else None)
     force = {"always": True, "never": False}.get(args.annotations)
     emit(comparison, render_compare_markdown(comparison), sys.stdout, force_annotations=force)
@@ -199,8 +205,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for note in comparison.notes:
             print(f"relecture: {note}", file=sys.stderr)
         for warning in comparison.warnings:
-            Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
-        print_comparison(comparison, Console())
+            make_console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+        print_comparison(comparison, make_console())
     print(folder)
     return 0 if comparison.passed else 1
 
@@ -214,10 +220,10 @@ def cmd_ls(args: argparse.Namespace) -> int:
             print(f"{name:8} {entry.summary}")
         return 0
     width = max(len(name) for name in table) + 1 if table else 5
-    print(f"{'name':{width}} {'reference':9} {'source':6} {'gpu':11} {'hub':4} summary")
+    print(f"{'name':{width}} {'reference':9} {'source':6} {'gpu':11} {'hub':4} {'extra':7} summary")
     for name, entry in table.items():
         print(f"{name:{width}} {'needed' if entry.needs_reference else '-':9} {'needed' if entry.needs_source else '-':6} "
-              f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.summary}")
+              f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.extra or 'core':7} {entry.summary}")
     return 0
 
 
@@ -242,6 +248,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if args.debug:
+            raise
+        if exc.filename is None:  # not about a file: a bug of ours, reported below
+            print(f"relecture: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
+            return 4
+        # a file we could not read or write (permissions, a full disk): the user's to fix
+        print(f"relecture: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 3
     except Exception as exc:  # a bug: one line by default, the traceback with --debug
         if args.debug:
             raise

@@ -7,8 +7,10 @@ the test set, never copies of the text.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Iterable, Literal, Mapping, Sequence
+
+from .version import __version__
 
 SEVERITIES = ("minor", "major", "critical")
 Severity = Literal["minor", "major", "critical"]
@@ -158,6 +160,9 @@ class ErrorSpan:
         return cls(**values)
 
 
+Flag = ErrorSpan  # what relecture.flag() returns: one flagged error
+
+
 @dataclass
 class SystemResult:
     """Everything measured about one system: metric results by name and the flags raised."""
@@ -188,6 +193,45 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     comparisons: list["ComparisonRow"] = field(default_factory=list)
     gates: list["GateOutcome"] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Every gate passed (true when there are none)."""
+        return all(gate.passed for gate in self.gates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Scores, signatures, flag counts, comparisons and gates (results.json without its
+        schema version; per-segment data is segments.jsonl's)."""
+        info = self.info
+        return {
+            "name": self.name,
+            "created": info.get("created"),
+            "relecture_version": __version__,
+            "info": {
+                "versions": info.get("versions", {}),
+                "config_hash": info.get("config_hash"),
+                "data_hash": info.get("data_hash"),
+                "seconds": info.get("seconds"),
+                "testset": {
+                    "name": self.testset.name,
+                    "segments": len(self.testset),
+                    "refs": len(self.testset.refs),
+                    "files": self.testset.origin,
+                },
+            },
+            "systems": {
+                name: {
+                    "origin": result.origin,
+                    "output_hash": info.get("output_hashes", {}).get(name),
+                    "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
+                    "flag_counts": result.flag_counts(),
+                }
+                for name, result in self.systems.items()
+            },
+            "warnings": self.warnings,
+            "comparisons": [row.to_dict() for row in self.comparisons],
+            "gates": [gate.to_dict() for gate in self.gates],
+        }
 
 
 def sha256_lines(lines: Iterable[str]) -> str:
@@ -243,12 +287,6 @@ class Signature:
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.fields).get(key, default)
 
-    def with_fields(self, **changes: Any) -> "Signature":
-        """A copy with some fields changed (or added at the end)."""
-        updated = dict(self.fields)
-        updated.update({k.replace("_", "-"): str(v) for k, v in changes.items()})
-        return replace(self, fields=tuple(updated.items()))
-
     @property
     def score_fields(self) -> dict[str, str]:
         return {k: v for k, v in self.fields if k not in ENVIRONMENT_FIELDS}
@@ -275,7 +313,10 @@ class Signature:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Signature":
-        return cls.of(str(data["metric"]), dict(data.get("fields") or {}), data.get("settings"))
+        """From to_dict()'s shape; `fields` may also be a list of [key, value] pairs."""
+        fields = data.get("fields") or {}
+        return cls.of(str(data["metric"]), fields if isinstance(fields, Mapping) else [tuple(pair) for pair in fields],
+                      data.get("settings"))
 
     @classmethod
     def from_legacy(cls, text: str) -> "Signature":

@@ -18,6 +18,9 @@ class Flagger(ABC):
     # Constructor options that name files (the terminology flagger's `glossary`): the runner
     # resolves them relative to the config file, like the test set's paths.
     path_options: tuple[str, ...] = ()
+    # categories this flagger adds beyond relecture.types.CATEGORIES (and the finer ones below
+    # them), so that gates may name them (eval/gates.py: plugin_categories)
+    categories: tuple[str, ...] = ()
 
     def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
         """All findings for one system's segments, in segment order. Flaggers that judge each

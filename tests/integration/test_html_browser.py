@@ -24,7 +24,8 @@ import pytest
 from relecture.cli import main as cli_main
 from relecture.metrics.lexical import BLEU, CHRF, TER
 from relecture.report.html import write_html
-from relecture.types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
+from relecture.report.markdown import render_markdown
+from relecture.types import ComparisonRow, ErrorSpan, GateOutcome, MetricResult, Report, SystemResult, TestSet
 
 pytestmark = pytest.mark.browser
 
@@ -179,14 +180,13 @@ def small_report() -> Report:
     comparisons = []
     for metric in ("bleu", "chrf", "ter"):
         b, c = systems["baseline"].metrics[metric].score, systems["candidate"].metrics[metric].score
-        comparisons.append({"baseline": "baseline", "candidate": "candidate", "metric": metric, "baseline_score": b,
-                            "candidate_score": c, "delta": c - b, "ci": [c - b - 5.0, c - b + 5.0], "p_value": 0.01,
-                            "p_adjusted": 0.03, "signature": "paired-bs|n:1000|seed:12345"})
+        comparisons.append(ComparisonRow("baseline", "candidate", metric, b, c, c - b, metric != "ter", "paired-bs|n:1000|seed:12345",
+                                         ci=(c - b - 5.0, c - b + 5.0), p_value=0.01, p_adjusted=0.03))
     gates = [
-        {"gate": "chrf >= baseline - 1.0", "passed": False, "reason": "chrF fell by more than 1.0", "candidate": "candidate", "metric": "chrf"},
-        {"gate": "critical accuracy/number == 0", "passed": False, "reason": "1 critical accuracy/number flag", "candidate": "candidate",
-         "category": "accuracy/number"},
-        {"gate": "ter <= baseline + 10", "passed": True, "reason": "TER within tolerance", "candidate": "candidate", "metric": "ter"},
+        GateOutcome("chrf >= baseline - 1.0", "metric", False, "chrF fell by more than 1.0", "candidate", metric="chrf"),
+        GateOutcome("critical accuracy/number == 0", "flags", False, "1 critical accuracy/number flag", "candidate",
+                    category="accuracy/number"),
+        GateOutcome("ter <= baseline + 10", "metric", True, "TER within tolerance", "candidate", metric="ter"),
     ]
     info = {"created": "2026-11-27T20:00:00+00:00", "config_hash": "c0ffee", "data_hash": "d00d", "versions": {"relecture": "test"}}
     return Report("flags-run", testset, systems, {"baseline": tuple(BASE), "candidate": tuple(CAND)}, info,
@@ -220,10 +220,8 @@ def hostile_report() -> Report:
         flags = [ErrorSpan(i, XSS[5], XSS[i % n], "critical", 0, len(texts[i]), False, XSS[(i + 1) % n]) for i in range(n)]
         flags.append(ErrorSpan(0, XSS[0], "accuracy/omission", "major", 0, 6, True, XSS[3]))
         systems[name] = SystemResult(name, metrics, flags, origin=XSS[6])
-    comparisons = [{"baseline": "plain", "candidate": evil_system, "metric": "chrf", "baseline_score": 50.0,
-                    "candidate_score": 51.0, "delta": 1.0, "ci": [-1.0, 3.0], "p_value": 0.2, "p_adjusted": None,
-                    "signature": XSS[1]}]
-    gates = [{"gate": XSS[0], "passed": False, "reason": XSS[1], "candidate": evil_system, "metric": "chrf"}]
+    comparisons = [ComparisonRow("plain", evil_system, "chrf", 50.0, 51.0, 1.0, True, XSS[1], ci=(-1.0, 3.0), p_value=0.2)]
+    gates = [GateOutcome(XSS[0], "metric", False, XSS[1], evil_system, metric="chrf")]
     info = {"created": XSS[0], "config_hash": XSS[1], "data_hash": XSS[3], "versions": {XSS[2]: XSS[4]}}
     return Report(XSS[0], testset, systems, hyps, info, list(XSS), comparisons, gates)
 
@@ -263,10 +261,9 @@ def large_report(n: int = 10_000, seed: int = 7) -> Report:
                 flags.append(ErrorSpan(i, "synthetic", rng.choice(categories), rng.choice(("minor", "major", "critical")),
                                        start, start + rng.randint(3, 8), False, f"synthetic flag {i}"))
         systems[name] = SystemResult(name, metrics, flags, origin=f"{name}.en")
-    comparisons = [{"baseline": "system-a", "candidate": "system-b", "metric": m,
-                    "baseline_score": systems["system-a"].metrics[m].score, "candidate_score": systems["system-b"].metrics[m].score,
-                    "delta": systems["system-b"].metrics[m].score - systems["system-a"].metrics[m].score,
-                    "ci": None, "p_value": None, "p_adjusted": None, "signature": "none"} for m in ("bleu", "chrf")]
+    comparisons = [ComparisonRow("system-a", "system-b", m, systems["system-a"].metrics[m].score, systems["system-b"].metrics[m].score,
+                                 systems["system-b"].metrics[m].score - systems["system-a"].metrics[m].score, True, "none")
+                   for m in ("bleu", "chrf")]
     return Report("large", testset, systems, hyps, {"created": "2026-11-27T20:00:00+00:00"}, [], comparisons, [])
 
 
@@ -446,10 +443,28 @@ def test_10000_segments_load_within_bound(tab: Page, tmp_path: Path) -> None:
     assert load_s + explorer_s + filter_s + sort_s + plots_s < 3 * LOAD_BOUND_S, summary
 
 
+def test_report_md_and_html_pick_the_same_worst_segments(tab: Page, tmp_path: Path) -> None:
+    """One severity weighting (relecture.types.SEVERITY_WEIGHT) ranks flagged segments in both
+    reports. The flags are chosen so that the old weights of report.html (1, 3, 9) ranked them
+    otherwise: 3 minor against 1 major, 2 major against 1 critical."""
+    testset = TestSet("weights", tuple(SRC), (tuple(REF),))
+    def flag(seg: int, severity: str) -> ErrorSpan:
+        return ErrorSpan(seg, "numbers", "accuracy/number", severity, 0, 3, False, f"{severity} on {seg}")
+
+    flags = [flag(0, "minor")] * 3 + [flag(1, "major"), flag(2, "critical"), flag(3, "major"), flag(3, "major"), flag(5, "minor")]
+    report = Report("weights", testset, {"mt": scored("mt", testset, CAND, flags)}, {"mt": tuple(CAND)}, {})
+    markdown = [int(line.split()[1].rstrip("*")) for line in render_markdown(report).splitlines() if line.startswith("**Segment ")]
+    assert markdown == [2, 3, 1, 0, 5]
+    path = write_html(report, tmp_path)
+    tab.open(path)
+    html = tab.page.eval_on_selector_all("#look-flags li .seg-link", "links => links.map(a => +a.textContent.slice(1))")
+    assert html == markdown[:len(html)] and len(html) == 5
+
+
 def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None:
     """`relecture compare` of two runs that name their system alike: the page tells baseline and
     candidate apart and shows the comparison rows and word differences."""
-    from relecture import compare_app as compare
+    import relecture
     from relecture.report.html import write_compare_html
 
     runs = {}
@@ -457,7 +472,7 @@ def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None
         runs[side] = tmp_path / f"run-{side}"
         assert cli_main(["run", "-c", str(REPO / "configs" / "demo.yaml"), "-o", str(runs[side]), "--quiet",
                          "--set", f"systems={{mt: {REPO / 'data' / 'demo' / output}}}", "--set", "baseline=null"]) == 0
-    comparison = compare.run_compare(str(runs["a"]), [str(runs["b"])])
+    comparison = relecture.compare(runs["a"], runs["b"])
     path = write_compare_html(comparison, tmp_path / "compare")
     assert path == tmp_path / "compare" / "report.html"
 
