@@ -140,10 +140,11 @@ def score(src: Any, hyps: str | Texts | None = None, refs: str | Texts | Sequenc
 
 
 def flag(src: Any, hyp: str | Texts | None = None, refs: str | Texts | Sequence[Texts] | None = None,
-         flaggers: Sequence[str] | None = None) -> list[ErrorSpan]:
+         flaggers: Sequence[str | Mapping[str, Any]] | None = None) -> list[ErrorSpan]:
     """Errors found in the outputs (names, numbers, untranslated text, omissions...), each an
     ErrorSpan (a Flag): segment, category, severity, character offsets and a message.
-    `src` and `hyp` may be single strings (one segment)."""
+    `src` and `hyp` may be single strings (one segment).  `flaggers`: names, or config entries
+    with options (`{"name": "terminology", "glossary": "terms.tsv"}`)."""
     testset, outputs = inputs(src, hyp, refs)
     if outputs is None:
         raise UsageError("no outputs to flag: give hyp, or a table with a 'hyp' column")

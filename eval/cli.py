@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     flag.add_argument("--src", required=True)
     flag.add_argument("--hyp", required=True)
     flag.add_argument("--ref", action="append", default=[])
-    flag.add_argument("--flaggers", type=_csv, default=None, help="comma-separated flagger names (default: all)")
+    flag.add_argument("--flaggers", type=_csv, default=None, help="comma-separated flagger names (default: the default set)")
+    flag.add_argument("--glossary", help="a TSV or YAML glossary: adds the terminology flagger")
     flag.add_argument("--format", choices=["text", "jsonl"], default="text")
     flag.add_argument("--no-language-check", action="store_true")
 
@@ -184,17 +185,24 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_flag(args: argparse.Namespace) -> int:
     from . import registry
     from .api import flag
+    from .flaggers import DEFAULT_FLAGGERS
     from .runner import load_inputs
 
-    names = args.flaggers if args.flaggers is not None else list(registry.FLAGGERS)
-    if not names:
-        raise UsageError("no flaggers are installed")
+    names = args.flaggers if args.flaggers is not None else list(DEFAULT_FLAGGERS)
+    unknown = [name for name in names if name not in registry.FLAGGERS]
+    if unknown:
+        raise UsageError(f"unknown flagger '{unknown[0]}'{registry.suggest(unknown[0], registry.FLAGGERS)}")
+    entries: list[Any] = [name for name in names if name != "terminology"]
+    if args.glossary or "terminology" in names:
+        entries.append({"name": "terminology", "glossary": args.glossary})
+    if not entries:
+        raise UsageError("no flaggers to run")
     config = _adhoc_config(args, [], names)
     testset, systems, _, warnings = load_inputs(config)
     for warning in warnings:
         print(f"relecture: warning: {warning}", file=sys.stderr)
     hyps = next(iter(systems.values()))
-    for f in flag(testset.src, hyps, [list(ref) for ref in testset.refs], names):
+    for f in flag(testset.src, hyps, [list(ref) for ref in testset.refs], entries):
         if args.format == "jsonl":
             print(json.dumps(f.to_dict(), ensure_ascii=False))
         else:

@@ -55,6 +55,8 @@ FLAGGERS: dict[str, Entry] = {
     "coverage": Entry("relecture.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True, extra="flags"),
     "false-friends": Entry("relecture.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True, extra="flags"),
     "negation": Entry("relecture.flaggers.negation:NegationFlagger", "polarity flips: a negation added or lost (ils ont gagné -> they did not win)", needs_source=True, extra="flags"),
+    "truncation": Entry("relecture.flaggers.truncation:TruncationFlagger", "outputs cut mid-phrase or much shorter than the source (a length model of good translations)", needs_source=True, extra="flags"),
+    "terminology": Entry("relecture.flaggers.terminology:TerminologyFlagger", "glossary terms whose required English rendering is missing (needs `glossary:`)", needs_source=True),
     "tense": Entry("relecture.flaggers.tense:TenseFlagger", "a future in the output with none in the source (les prix baissent -> prices will fall)", needs_source=True, extra="flags"),
 }
 

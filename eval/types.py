@@ -38,9 +38,11 @@ CATEGORIES = (
     "accuracy/omission",
     "accuracy/addition",
     "accuracy/mistranslation",
+    "accuracy/terminology",
     "fluency/garbled",
     "fluency/repetition",
     "fluency/word-order",
+    "fluency/truncated",
     "other/empty",
     "other/boilerplate",  # site text around a translated page (eval/documents)
 )
@@ -145,13 +147,22 @@ class ErrorSpan:
     on_source: bool
     message: str
     confidence: float = 1.0
+    # For an output-side finding that renders a known source span (a glossary term), that span:
+    # (start, end) in the source.  None elsewhere.
+    source_span: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        if out["source_span"] is None:
+            del out["source_span"]  # the shape of every other finding stays as it was
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ErrorSpan":
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
+        if values.get("source_span") is not None:
+            values["source_span"] = tuple(values["source_span"])  # JSON gives a list
+        return cls(**values)
 
 
 Flag = ErrorSpan  # what relecture.flag() returns: one flagged error

@@ -5,18 +5,23 @@ one system's segments and returns their findings sorted by segment and offset.
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Mapping, Sequence
 
 from ..types import ErrorSpan, Segment
 
-DEFAULT_FLAGGERS = ("names", "numbers", "untranslated", "fluency", "coverage", "false-friends", "negation", "tense")
+DEFAULT_FLAGGERS = ("names", "numbers", "untranslated", "fluency", "coverage", "false-friends", "negation", "tense",
+                   "truncation")
 
 
-def run_flaggers(segments: Sequence[Segment], names: Sequence[str] | None = None) -> list[ErrorSpan]:
+def run_flaggers(segments: Sequence[Segment], names: Sequence[str | Mapping[str, Any]] | None = None) -> list[ErrorSpan]:
+    """names: flagger names, or config entries `{name, **options}` ({name: terminology, glossary: F})."""
     from ..registry import load
     from .common import flag_segments
 
-    return sort_flags(flag_segments([load("flagger", name)() for name in names or DEFAULT_FLAGGERS], segments))
+    flaggers = [load("flagger", entry)() if isinstance(entry, str)
+                else load("flagger", entry["name"])(**{k: v for k, v in entry.items() if k != "name"})
+                for entry in names or DEFAULT_FLAGGERS]
+    return sort_flags(flag_segments(flaggers, segments))
 
 
 def sort_flags(spans: Sequence[ErrorSpan]) -> list[ErrorSpan]:

@@ -8,20 +8,25 @@ from abc import ABC
 from typing import Sequence
 
 from ..types import ErrorSpan, Segment
+from .calibration import calibrate
 
 
 class Flagger(ABC):
     name: str = ""
     needs_reference: bool = False
     needs_source: bool = True
+    # Constructor options that name files (the terminology flagger's `glossary`): the runner
+    # resolves them relative to the config file, like the test set's paths.
+    path_options: tuple[str, ...] = ()
     # categories this flagger adds beyond relecture.types.CATEGORIES (and the finer ones below
     # them), so that gates may name them (eval/gates.py: plugin_categories)
     categories: tuple[str, ...] = ()
 
     def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
         """All findings for one system's segments, in segment order. Flaggers that judge each
-        segment alone implement `flag_segment`; those that batch models override this."""
-        return [span for seg in segments for span in self.flag_segment(seg)]
+        segment alone implement `flag_segment`; those that batch models override this (and pass
+        their findings through `calibrate`, which sets each one's measured confidence)."""
+        return calibrate([span for seg in segments for span in self.flag_segment(seg)])
 
     def flag_segment(self, seg: Segment) -> list[ErrorSpan]:
         raise NotImplementedError(f"{type(self).__name__} implements neither flag() nor flag_segment()")

@@ -7,9 +7,11 @@ Word level: a word is French when wordfreq knows it far better in French than in
 Sentence level: an output that copies the source, or that `lingua` reads as neither English nor
 French (checked only when few of its words are English, which keeps it cheap).
 
-Severity (accuracy/untranslated): critical when the output is a copy of the source, in another
-language, or mostly French; major for a French span whose words are in the source (a word left
-untranslated); minor for a French-looking word that the source does not contain.
+Severity (accuracy/untranslated) follows the extent: critical when the output is a copy of the
+source, in another language, or mostly French (60% of its words or more); major for a clause
+(a run of three French words or more, taken from the source); minor for a word or two (a name or
+term left in French: evidence of one word is weak).  A capitalized word inside an English sentence
+is read as a name or a nationality ('Québécois', 'Bretons'), not as French.
 """
 from __future__ import annotations
 
@@ -35,6 +37,11 @@ ENGLISH_TOO = {"vis", "versa", "facto", "coup", "etat", "déjà", "vu", "café",
 FR_SHORT = {"il", "elle", "ils", "elles", "on", "je", "nous", "vous", "le", "la", "les", "du", "des", "au", "aux",
             "et", "est", "un", "une", "ne", "pas", "qui", "que", "en", "sur", "dans", "pour", "par", "avec", "ce",
             "se", "sa", "son", "ses", "leur", "y", "mais", "ou", "où", "très", "plus", "tout", "cette", "ces"}
+SENTENCE_START = re.compile(r"(?:^|[.!?:;«»\"“”(\[|—–-])\s*$")
+# Extent -> severity: most of the output (this share of its words) is critical, a run of
+# CLAUSE_WORDS or more French words major, shorter runs minor.
+MOSTLY = 0.6
+CLAUSE_WORDS = 3
 ACCENTED = re.compile(r"[éèêëàâçùûôîïœ]", re.IGNORECASE)
 
 
@@ -90,6 +97,10 @@ class UntranslatedFlagger(Flagger):
         for i, (start, end, word) in enumerate(words):
             if word[:1].isupper() and (fold(word) in src_names or ("-" in word and word in seg.src)):
                 continue  # a name copied from the source ('Météo-France')
+            if word[:1].isupper() and start > 0 and not SENTENCE_START.search(hyp[:start]):
+                # English capitalizes names, nationalities and regional words ('Québécois',
+                # 'Bretons', 'Montréalais'): a capitalized word inside a sentence is no French word
+                continue
             if is_french_word(word):
                 french.append((start, end, word))
             elif word.lower() in FR_SHORT and word.islower() and fold(word) in src_words:
@@ -111,7 +122,7 @@ class UntranslatedFlagger(Flagger):
                                   f"the output is in {lang.title()}, not English", confidence)]
         if not french:
             return []
-        if len(french) >= 0.5 * len(words) and len(words) >= 3:
+        if len(french) >= MOSTLY * len(words) and len(words) >= 3:
             return [make_span(seg, self.name, CATEGORY, "critical", french[0][0], french[-1][1],
                               "the output is mostly untranslated French", 0.9)]
         spans: list[ErrorSpan] = []
@@ -119,7 +130,9 @@ class UntranslatedFlagger(Flagger):
             start, end = group[0][0], group[-1][1]
             text = hyp[start:end]
             in_source = sum(fold(w) in src_words or fold(EN_CLITIC.sub("", w)) in src_words for _, _, w in group)
-            severity = "major" if in_source or len(group) >= 3 else "minor"
+            # severity follows the extent: a clause (CLAUSE_WORDS French words in a row, from the
+            # source) is major; a word or two (a name, a borrowed term) is minor
+            severity = "major" if len(group) >= CLAUSE_WORDS and in_source else "minor"
             spans.append(make_span(seg, self.name, CATEGORY, severity, start, end,
                                    f"French left untranslated: '{text}'", 0.85 if in_source else 0.5))
         return spans

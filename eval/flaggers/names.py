@@ -10,8 +10,10 @@ the table below (Genève ↔ Geneva, Otan ↔ NATO), the same acronym letters (C
 spelling that English knows (Tadjikistan ↔ Tajikistan), or a close multilingual USE embedding of
 an output n-gram (Union soviétique, Noé ↔ Noah; cosine ≥ 0.65, where a different city scores ~0.5).
 
-Findings (category accuracy/named-entity; major for a name the NER is sure of or that is no
-ordinary word, minor for other capitalized words, which are weaker evidence):
+Findings (category accuracy/named-entity).  Major needs two signals agreeing or one strong one:
+a misspelling two edits or more away (transliteration keys), a replacement where both NERs see a
+name and the two are spelled unlike each other, a dropped person's name the NER is sure of (not
+capitalized only by its position at a sentence or title start).  Everything else is minor:
 - *misspelled*: a source name matched only by a near-miss ('Riabkov' → 'Ryablakov');
 - *replaced*: a source name unmatched while an output name has no source counterpart;
 - *dropped*: a source name unmatched;
@@ -21,6 +23,7 @@ ordinary word, minor for other capitalized words, which are weaker evidence):
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
@@ -28,6 +31,7 @@ from typing import Any, Sequence
 
 from ..types import ErrorSpan, Segment
 from .base import Flagger
+from .calibration import calibrate
 from .common import embed, fold, is_empty, make_span, parse, zipf
 
 CATEGORY = "accuracy/named-entity"
@@ -67,6 +71,8 @@ EXONYMS: dict[str, tuple[str, ...]] = {
     "americains": ("us", "u.s.", "americans", "america"), "americaines": ("us", "u.s.", "american", "america"),
     "lundi": ("monday",), "mardi": ("tuesday",), "mercredi": ("wednesday",), "jeudi": ("thursday",),
     "vendredi": ("friday",), "samedi": ("saturday",), "dimanche": ("sunday",),
+    "tcheque": ("czech", "czechs", "czech republic"), "tcheques": ("czechs", "czech"), "tchequie": ("czech republic", "czechia"),
+    "rfa": ("germany", "frg", "west germany"), "rda": ("gdr", "east germany"), "slovaquie": ("slovakia",),
     "cedh": ("echr",), "malouines": ("falklands", "falkland islands"), "grande bretagne": ("britain", "great britain", "uk"), "sncf": ("sncf",), "pib": ("gdp",), "ps": ("socialist party", "ps"),
     "ump": ("ump",), "fn": ("national front", "fn"), "ne": (),
 }
@@ -75,7 +81,7 @@ FR_FUNCTION = {"le", "la", "les", "l", "de", "du", "des", "d", "et", "en", "au",
                "m", "mme", "mlle", "mm", "dr", "dre", "me", "mgr", "st", "ste", "pr"}  # and titles
 EN_FUNCTION = {"the", "of", "and", "a", "an", "in", "on", "for", "s", "to", "de", "la", "le", "at"}
 TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
-SENT_START_RE = re.compile(r"(^|[.!?:;«»\"“”(\[—–-]\s*)$")
+SENT_START_RE = re.compile(r"(^|[.!?:;«»\"“”(\[|—–-]\s*)$")
 
 
 @lru_cache(maxsize=200_000)
@@ -110,6 +116,9 @@ class Name:
     label: str = ""
     status: str = "none"  # exact | near | none
     near: tuple[int, int, str] | None = None  # the near-miss word on the other side
+    # capitalized only because it opens a sentence or a title ('Soins palliatifs', 'Attablé devant'):
+    # the capital is no evidence of a name, so a finding on it is minor
+    positional: bool = False
     use_text: list[str] = field(default_factory=list)
 
 
@@ -167,7 +176,7 @@ class NamesFlagger(Flagger):
         spans: list[ErrorSpan] = []
         for seg, (src_names, hyp_names) in zip(segments, per_seg):
             spans.extend(self._findings(seg, src_names, hyp_names))
-        return spans
+        return calibrate(spans)
 
     # -- candidates ---------------------------------------------------------------------------
     def _source_names(self, doc: Any) -> list[Name]:
@@ -182,7 +191,10 @@ class NamesFlagger(Flagger):
             covered.update(range(ent.start, ent.end))
             toks = _tokens(ent.text, ent.start_char, FR_FUNCTION)
             if toks:
-                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True, label=ent.label_))
+                at_start = ent[0].is_sent_start or SENT_START_RE.search(doc.text[:ent.start_char]) is not None
+                positional = at_start and not any(t[2][:1].isupper() for t in toks[1:])
+                names.append(Name(ent.text, ent.start_char, ent.end_char, toks, True, label=ent.label_,
+                                  positional=positional))
         for start, end in _capitalized_runs(doc, covered, FR_FUNCTION):
             toks = _tokens(doc.text[start:end], start, FR_FUNCTION)
             if toks:
@@ -266,7 +278,7 @@ class NamesFlagger(Flagger):
             if name.status == "near" and name.near is not None:
                 start, end, word = name.near
                 start, end = _widen(seg.hyp, start, end, hyp_names)
-                spans.append(make_span(seg, self.name, CATEGORY, "major", start, end,
+                spans.append(make_span(seg, self.name, CATEGORY, _misspelling_severity(name, word), start, end,
                                        f"source name '{name.text}' rendered as '{seg.hyp[start:end]}'", 0.8))
                 flagged_hyp.update(range(start, end))
             elif name.status == "none":
@@ -274,10 +286,20 @@ class NamesFlagger(Flagger):
                 # spelling is a common word (Genève); other translatable names may be paraphrased.
                 # Capitalized words the NER did not take for a name are weaker evidence.
                 sure = name.label in ("PER", "LOC") and len(name.tokens) == 1
-                strong = name.from_ner and (sure or not name.translatable)
+                replacement = next((n for n in invented if n.start not in flagged_hyp), None)
+                # Major needs two signals: a source name the NER is sure of (not capitalized only
+                # by its position) and, for a replacement, an output name from the English NER
+                # spelled unlike it (Équateur/Ecuador, Mercure/Mercury are renderings the tables
+                # lack); a dropped name is major only for a person (places and bodies are often
+                # paraphrased: 'Guardia Urbana' -> 'the City Police', on WMT references).
+                strong = name.from_ner and (sure or not name.translatable) and not name.positional
+                if replacement is not None:
+                    # (MISC: nationalities and events, reordered or rendered freely: 'Autrichiens')
+                    strong = strong and name.label != "MISC" and replacement.from_ner and _unlike(name.text, replacement.text)
+                else:
+                    strong = strong and name.label == "PER" and not name.translatable
                 confidence = 0.85 if strong else 0.6
                 severity = "major" if strong else "minor"
-                replacement = next((n for n in invented if n.start not in flagged_hyp), None)
                 if replacement is not None:
                     flagged_hyp.update(range(replacement.start, replacement.end))
                     spans.append(make_span(seg, self.name, CATEGORY, severity, replacement.start, replacement.end,
@@ -290,14 +312,41 @@ class NamesFlagger(Flagger):
             if name.start in flagged_hyp or _inside_any(name, hyp_names):
                 continue
             if name.status == "near" and name.near is not None:
-                spans.append(make_span(seg, self.name, CATEGORY, "major", name.start, name.end,
+                spans.append(make_span(seg, self.name, CATEGORY, _misspelling_severity(name, name.near[2]),
+                                       name.start, name.end,
                                        f"output name '{name.text}' looks like a misspelling of source '{name.near[2]}'", 0.7))
             elif name.status == "none" and name in invented:
+                # one signal (references add names the source implies: 'When Meder looked…'): minor
                 rare = any(zipf(t[2].lower(), "en") < 2.0 for t in name.tokens)
-                severity = "major" if rare else "minor"
-                spans.append(make_span(seg, self.name, CATEGORY, severity, name.start, name.end,
+                spans.append(make_span(seg, self.name, CATEGORY, "minor", name.start, name.end,
                                        f"output name '{name.text}' has no counterpart in the source", 0.7 if rare else 0.5))
         return spans
+
+
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance (names are short)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def _misspelling_severity(name: Name, other: str) -> str:
+    """Major when the closest word differs from the name's by two edits or more of their
+    transliteration keys (Riabkov/Ryablakov); one edit is as often a transliteration variant
+    (Novolato/Navolato, Müslümov/Muslimov, Tymosenko/Tymoshenko on WMT references): minor."""
+    keys = [(skeleton(tok[2]), skeleton(other)) for tok in name.tokens]
+    # an inflected or derived form keeps the stem (Friedenauer/Friedenau, Jedličkův/Jedlicka)
+    if any(a.startswith(b) or b.startswith(a) or os.path.commonprefix([a, b]).__len__() >= 6 for a, b in keys):
+        return "minor"
+    return "major" if min(_edits(a, b) for a, b in keys) >= 2 else "minor"
+
+
+def _unlike(a: str, b: str) -> bool:
+    """Spelled unlike each other (folded difflib ratio < 0.5): no exonym or transliteration."""
+    return difflib.SequenceMatcher(None, fold(a), fold(b)).ratio() < 0.5
 
 
 STARTERS = {"selon", "pourtant", "ainsi", "alors", "cependant", "ensuite", "enfin", "puis", "mais", "donc", "bref",

@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 CI_CONFIG = REPO / "configs" / "ci.yaml"
 FAST = ["--resamples", "300", "--trials", "1000"]  # enough for these checks, quick on 2 cores
-FLAGGERS_READY = all(name in registry.FLAGGERS for name in yaml.safe_load(CI_CONFIG.read_text())["flaggers"])
+FLAGGERS_READY = all((item["name"] if isinstance(item, dict) else item) in registry.FLAGGERS
+                     for item in yaml.safe_load(CI_CONFIG.read_text())["flaggers"])
 
 
 def ci_metric_config(tmp_path: Path, **changes) -> Path:
@@ -484,6 +485,8 @@ def test_run_with_a_baseline_judges_the_gates(tmp_path, capsys) -> None:
     config["testset"]["src"] = str(DEMO / "src.fr")
     config["testset"]["refs"] = [str(DEMO / "ref.en")]
     config["systems"] = {"sys-a": str(DEMO / "sys-a.en"), "sys-b": str(DEMO / "sys-b.en")}
+    config["flaggers"] = [dict(item, glossary=str(DEMO / "terms.tsv")) if isinstance(item, dict) else item
+                          for item in config["flaggers"]]  # the glossary too, with the config moved
     config["gates"] = ["chrf: max_drop 1.0", "chrf >= 40"]
     config["reports"] = ["json", "md", "junit"]
     path = tmp_path / "demo-gates.yaml"

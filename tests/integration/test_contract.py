@@ -24,6 +24,8 @@ def demo_segments(demo, n=6):
 # Metrics whose default model comes from a hub get a local checkpoint of the same format (the
 # tiny COMET that tests/unit/test_comet_loader.py checks against the official package).
 LOCAL_ARGS = {"comet": {"model": str(Path(__file__).resolve().parents[1] / "data" / "comet" / "regression")}}
+# Flaggers that need a file to work get the demo's (the terminology flagger's glossary).
+FLAGGER_ARGS = {"terminology": {"glossary": str(Path(__file__).resolve().parents[2] / "data" / "demo" / "terms.tsv")}}
 
 
 @pytest.mark.parametrize("name", list(registry.METRICS))
@@ -51,7 +53,7 @@ def test_flagger_contract(demo, name):
     assert issubclass(cls, Flagger) and cls.name == name
     assert cls.needs_reference == entry.needs_reference is False  # every flagger works without one
     segments = [Segment(s.idx, s.src, s.hyp) for s in demo_segments(demo, 25)]  # no references
-    flags = build("flagger", name).flag(segments)
+    flags = build("flagger", {"name": name, **FLAGGER_ARGS.get(name, {})}).flag(segments)
     for flag in flags:
         assert flag.flagger == name
         assert flag.category.split("/")[0] in {c.split("/")[0] for c in CATEGORIES}

@@ -147,8 +147,7 @@ COVERAGE = [
     ("Il a acheté un Galaxy.", ".", "other/empty", None),
     ("Il a acheté un Galaxy.", "", "other/empty", None),
     ("Les acheteurs auraient sinon acheté un Galaxy de Samsung.", "Buyers would otherwise have purchased a Samsung Galaxy.", None, None),
-    ("Le président a annoncé lundi une réforme des retraites très attendue par les syndicats et le patronat.",
-     "The president.", "accuracy/omission", None),
+    # (an output far shorter than its source: the truncation flagger's, tests/unit/test_flag_severity.py)
     ("Il pleut.", "It is raining, and the government announced a sweeping reform of pensions and taxes today.",
      "accuracy/addition", None),
     ("Il y avait des nuages au-dessus de la banlieue de Melbourne.",

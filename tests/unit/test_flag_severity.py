@@ -1,0 +1,86 @@
+"""Severity that means something (issue 14): table-driven cases, French and English, of the
+false alarms and under-rated errors quoted in the issue, with the packaged models (no mocks).
+
+Each row: (flagger, French source, English output, category, expected worst severity of that
+category, or None for "no flag of that category at major or above").
+"""
+from __future__ import annotations
+
+import pytest
+
+from relecture.flaggers.truncation import length_z
+from relecture.registry import load
+from relecture.types import Segment
+
+RANK = {None: 0, "minor": 1, "major": 2, "critical": 3}
+
+CASES = [
+    # a capitalized French common word opening a sentence or a title is no name
+    ("names", "Soins palliatifs - La meilleure façon de mourir... | Le Devoir",
+     "Palliative care - The best way to die... | Le Devoir", "accuracy/named-entity", None),
+    ("names", "Attablé devant un appétissant déjeuner, il accepte de se laisser aider à manger, résigné.",
+     "Seated in front of an appetizing lunch, he agrees to let himself be helped to eat, resigned.",
+     "accuracy/named-entity", None),
+    # ... while a real name misspelled inside a sentence stays major
+    ("names", "La délégation était conduite par le vice-ministre Sergueï Riabkov.",
+     "The delegation was led by Deputy Minister Sergei Ryablakov.", "accuracy/named-entity", "major"),
+    # nationality and regional words are no untranslated French
+    ("untranslated", "Les Québécois et les Bretons ont voté dimanche.", "The Québécois and the Bretons voted on Sunday.",
+     "accuracy/untranslated", None),
+    ("untranslated", "Le gouvernement québécois a répondu.", "The Québécois government responded.",
+     "accuracy/untranslated", None),
+    # untranslated severity follows its extent: a word minor, a clause major, most of it critical
+    ("untranslated", "Il y a des nuages.", "There are nuages.", "accuracy/untranslated", "minor"),
+    ("untranslated", "Bruno Le Maire a déclaré que la réforme des retraites serait présentée en mars.",
+     "Bruno Le Maire said that la réforme des retraites sera présentée in March.", "accuracy/untranslated", "major"),
+    ("untranslated", "Le chat dort sur le canapé depuis ce matin.", "The chat dort sur le canapé depuis ce matin.",
+     "accuracy/untranslated", "critical"),
+    # a decade written out is no missing number
+    ("numbers", "Tenez: au tout début des années 60, les pionniers du laser, dans les Laboratoires Bell, ne "
+     "soupçonnaient nullement la révolution que leurs travaux allaient déclencher.",
+     "Take this: at the whole beginning of the Sixties, the laser pioneers at Bell Laboratories had no idea of "
+     "the revolution their work would unleash.", "accuracy/number", None),
+    # an output cut mid-phrase is one major flag, on the source tail it leaves out
+    ("truncation", "Les négociations entre les syndicats et le patronat reprendront mardi, a indiqué le ministère.",
+     "Negotiations between the unions and the", "fluency/truncated", "major"),
+    ("truncation", "Les négociations ont repris mardi après dix heures d'interruption, a indiqué le ministère du Travail.",
+     "Negotiations resumed on Tuesday after ten", "fluency/truncated", "major"),
+    ("truncation", "Les négociations ont repris mardi après dix heures d'interruption, a indiqué le ministère du Travail.",
+     "Negotiations resumed on Tuesday after a ten-hour break, the Labour Ministry said.", "fluency/truncated", None),
+    # a headline without a full stop, translated freely, is no truncation
+    ("truncation", "Le Kremlin dénonce une « intox » occidentale.", "Kremlin slams Western 'disinformation'",
+     "fluency/truncated", None),
+    # much shorter than the source: an omission
+    ("truncation", "Le président a annoncé mardi un plan de 15 milliards d'euros pour les hôpitaux, qui sera voté "
+     "au printemps après une longue consultation des syndicats et des élus locaux de toutes les régions.",
+     "The president announced a plan.", "accuracy/omission", "major"),
+    ("truncation", "Le président a annoncé lundi une réforme des retraites très attendue par les syndicats et le patronat.",
+     "The president.", "accuracy/omission", "major"),
+]
+
+
+@pytest.mark.parametrize("flagger,src,hyp,category,severity", CASES)
+def test_severity(flagger: str, src: str, hyp: str, category: str, severity: str | None) -> None:
+    flags = [f for f in load("flagger", flagger)().flag([Segment(0, src, hyp)]) if f.category == category]
+    worst = max((f.severity for f in flags), key=RANK.__getitem__, default=None)
+    if severity is None:
+        assert RANK[worst] < RANK["major"], [f.message for f in flags]
+    else:
+        assert worst == severity, [(f.severity, f.message) for f in flags]
+    for flag in flags:
+        assert 0.0 <= flag.confidence <= 1.0
+
+
+def test_truncation_span_is_the_missing_source_tail() -> None:
+    src = "Les négociations entre les syndicats et le patronat reprendront mardi, a indiqué le ministère."
+    [flag] = load("flagger", "truncation")().flag([Segment(0, src, "Negotiations between the unions and the")])
+    missing = src[flag.start:flag.end]  # after the last source word the output renders ('syndicats')
+    assert flag.on_source and missing.startswith("et le patronat") and missing.endswith("ministère.")
+
+
+def test_length_model() -> None:
+    """A good translation scores near 0; the same text cut to half its words far below."""
+    src = "Les négociations ont repris mardi après dix heures d'interruption, a indiqué le ministère du Travail."
+    hyp = "Negotiations resumed on Tuesday after a ten-hour break, the Labour Ministry said."
+    assert abs(length_z(src, hyp)) < 1.0
+    assert length_z(src, " ".join(hyp.split()[:6])) < -2.5
