@@ -7,13 +7,11 @@ uses every core; model-based metrics run in this process so each model loads onc
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
-import os
 import platform
 import sys
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from datetime import datetime, timezone
+from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
@@ -27,13 +25,11 @@ from .flaggers.base import Flagger
 from .flaggers.common import flag_segments
 from .io.atomic import atomic_folder, atomic_write
 from .io.load import language_warnings, load_system, load_testset
+from .engine.local import score_lexical
 from .metrics.base import Metric, Progress
+from .metrics.lexical import SacreMetric
 from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet
 from .version import __version__
-
-# Below this many segment-scorings a process pool costs more than it saves.
-POOL_THRESHOLD = 20_000
-
 
 def build(kind: str, item: str | dict[str, Any]) -> Any:
     """Instantiate a registered metric or flagger from a config entry (`name` or `{name, **args}`)."""
@@ -57,19 +53,6 @@ def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress
     return score_for_run(metric, segments, progress)
 
 
-def _score_chunk(metric: Metric, hyps: dict[str, Sequence[str]], testset: TestSet) -> dict[str, MetricResult]:
-    """One metric on a few systems; a metric with `score_many` preprocesses references once."""
-    segments = {name: testset.segments(h) for name, h in hyps.items()}
-    if hasattr(metric, "score_many"):
-        return metric.score_many(segments)
-    return {name: score_metric(metric, segs) for name, segs in segments.items()}
-
-
-def _pool_context() -> Any:
-    # fork is cheap, but unsafe once torch has started its threads.
-    return multiprocessing.get_context("spawn" if "torch" in sys.modules else "fork")
-
-
 def score_systems(
     metrics: Sequence[Metric],
     testset: TestSet,
@@ -77,34 +60,21 @@ def score_systems(
     workers: int = 0,
     on_done: Callable[[int], None] | None = None,
 ) -> dict[str, dict[str, MetricResult]]:
-    """Every metric on every system: {system: {metric: result}}."""
+    """Every metric on every system: {system: {metric: result}}. Lexical metrics split the
+    segments into blocks over the cores (eval/engine/local.py); model-based metrics run in this
+    process so each model loads once."""
     results: dict[str, dict[str, MetricResult]] = {name: {} for name in hyps}
-    pure = [m for m in metrics if getattr(m, "pure_python", False)]
-    model = [m for m in metrics if not getattr(m, "pure_python", False)]
-    workers = workers or os.cpu_count() or 1
-    names = list(hyps)
-    if pure and workers > 1 and len(pure) * len(names) > 1 and len(pure) * len(names) * len(testset) >= POOL_THRESHOLD:
-        # Jobs of one metric on a few systems each (references preprocessed once per job), the
-        # costliest metrics first so the last jobs to finish are short ones.
-        chunks = min(len(names), 2 * workers)
-        jobs = [(m, names[i::chunks]) for m in sorted(pure, key=lambda m: -getattr(m, "cost", 1.0)) for i in range(chunks)]
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_pool_context()) as pool:
-            futures = [(m, pool.submit(_score_chunk, m, {n: hyps[n] for n in chunk}, testset)) for m, chunk in jobs]
-            for m, future in futures:
-                for name, result in future.result().items():
-                    results[name][m.name] = result
-                    if on_done:
-                        on_done(len(testset))
-    else:
-        for m in pure:
-            for name, result in _score_chunk(m, hyps, testset).items():
-                results[name][m.name] = result
-                if on_done:
-                    on_done(len(testset))
+    lexical = [m for m in metrics if isinstance(m, SacreMetric)]
+    model = [m for m in metrics if not isinstance(m, SacreMetric)]
+    if lexical:
+        if not testset.refs:
+            raise UsageError(f"metric '{lexical[0].name}' needs a reference (--ref or testset.refs)")
+        for name, by_metric in score_lexical(lexical, testset.refs, hyps, workers, on_done).items():
+            results[name].update(by_metric)
     for m in model:
         for name in hyps:
             results[name][m.name] = score_metric(m, testset.segments(hyps[name]), on_done)
-    # Keep the configured metric order whatever order jobs finished in.
+    # Keep the configured metric order.
     return {name: {m.name: results[name][m.name] for m in metrics} for name in hyps}
 
 
@@ -117,7 +87,7 @@ def sha256_lines(lines: Iterable[str]) -> str:
 
 
 def data_hash(testset: TestSet) -> str:
-    return sha256_lines([*testset.src, *(line for ref in testset.refs for line in ref)])
+    return sha256_lines(chain(testset.src, *testset.refs))  # streamed: a test set may be file-backed
 
 
 def versions() -> dict[str, str]:
