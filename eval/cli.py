@@ -46,6 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (dotted keys)")
     run.add_argument("-o", "--output", help="write the run folder here (default: runs/<name>/<timestamp>)")
     run.add_argument("--quiet", action="store_true", help="print only the run folder")
+    run.add_argument("--ray", nargs="?", const="auto", metavar="ADDRESS",
+                     help="score on a Ray cluster (ray extra): 'auto' (default) finds the one `ray start` made here, "
+                          "or give host:port or ray://host:port (same results as a local run)")
 
     flag = sub.add_parser("flag", help="flag errors (names, numbers, untranslated, garbled, omissions, additions)")
     flag.add_argument("--src", required=True)
@@ -129,12 +132,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from .config import load_config
+    from .engine.run import run_engine
     from .report.terminal import print_report
-    from .runner import evaluate, write_run
 
-    config = load_config(args.config, args.set, {})
-    report = evaluate(config, progress=not args.quiet)
-    folder = write_run(report, config, Path(args.output) if args.output else None)
+    config = load_config(args.config, [*args.set, *([f"engine.ray.address={args.ray}"] if args.ray else [])], {})
+    report, folder = run_engine(config, Path(args.output) if args.output else None, progress=not args.quiet)
     if not args.quiet:
         console = Console()
         for warning in report.warnings:

@@ -115,7 +115,8 @@ def load_inputs(config: RunConfig) -> tuple[TestSet, dict[str, list[str]], dict[
     return testset, systems, origins, warnings
 
 
-def evaluate(config: RunConfig, progress: bool = False) -> Report:
+def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., dict[str, dict[str, MetricResult]]] | None = None) -> Report:
+    """Score the run in memory; `scorer` replaces score_systems (the Ray engine's, engine/ray_engine.py)."""
     started = datetime.now(timezone.utc)
     testset, systems, origins, warnings = load_inputs(config)
     metrics: list[Metric] = [build("metric", item) for item in config.metrics]
@@ -127,7 +128,7 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
 
     total = len(testset) * len(systems) * (len(metrics) + len(flaggers))
     with progress_bar(progress, total, "scoring") as advance:
-        scores = score_systems(metrics, testset, systems, config.workers, advance)
+        scores = (scorer or score_systems)(metrics, testset, systems, config.workers, advance)
         results = {name: SystemResult(name, scores[name], origin=origins.get(name)) for name in systems}
         for result in results.values():
             result.flags.extend(model_spans(result))
@@ -138,7 +139,15 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
     for result in results.values():
         result.flags = sort_flags(result.flags)
 
-    info = {
+    report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()},
+                    run_info(config, testset, systems, started), warnings)
+    judge(report, config)
+    return report
+
+
+def run_info(config: RunConfig, testset: TestSet, systems: dict[str, Sequence[str]], started: datetime) -> dict[str, Any]:
+    """What results.json says about the run (the in-memory and the streaming run alike)."""
+    return {
         "created": started.isoformat(timespec="seconds"),
         "seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 3),
         "versions": versions(),
@@ -147,12 +156,13 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
         "output_hashes": {name: sha256_lines(hyps) for name, hyps in systems.items()},
         "config": config.resolved(),
     }
-    report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
+
+
+def judge(report: Report, config: RunConfig) -> None:
     if config.gates or config.baseline:
         from .compare import judge_report  # comparisons with the baseline, gate outcomes
 
         judge_report(report, config)
-    return report
 
 
 def model_spans(result: SystemResult) -> list[ErrorSpan]:
@@ -203,8 +213,15 @@ def write_run(report: Report, config: RunConfig, out_dir: Path | None = None) ->
     """Write the run folder atomically: all its files appear at once, or none do."""
     final = run_folder(config, out_dir, report.info["created"])
     with atomic_folder(final) as tmp:
-        atomic_write(tmp / "config.yaml", yaml.safe_dump(config.resolved(), sort_keys=False, allow_unicode=True))
-        for fmt in config.reports:
-            name = fmt["name"] if isinstance(fmt, dict) else fmt
-            registry.load("format", name)(report, tmp)
+        write_reports(report, config, tmp)
     return final
+
+
+def write_reports(report: Report, config: RunConfig, folder: Path, written: Sequence[str] = ()) -> None:
+    """config.yaml and every configured report format into `folder`, but those `written`
+    already (a streaming run writes segments.jsonl as it scores)."""
+    atomic_write(folder / "config.yaml", yaml.safe_dump(config.resolved(), sort_keys=False, allow_unicode=True))
+    for fmt in config.reports:
+        name = fmt["name"] if isinstance(fmt, dict) else fmt
+        if name not in written:
+            registry.load("format", name)(report, folder)

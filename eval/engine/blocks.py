@@ -93,6 +93,11 @@ class StatisticsTable:
         self.filled += n
         self.block_seconds.append((n, result.seconds))
 
+    def timing(self) -> dict[str, Any]:
+        """Per-block worker seconds (bench/scale.py projects the wall time on N machines)."""
+        seconds = [s for _, s in self.block_seconds]
+        return {"blocks": len(seconds), "block_seconds": seconds, "segments": self.n}
+
     def results(self, nrefs: int, lists: bool = True) -> dict[str, dict[str, MetricResult]]:
         """{system: {metric: result}} once every segment is in."""
         if self.filled != self.n:
@@ -107,8 +112,3 @@ def block_ranges(n_segments: int, size: int) -> list[tuple[int, int]]:
     return [(start, min(start + size, n_segments)) for start in range(0, n_segments, size)]
 
 
-def timing_summary(table: StatisticsTable) -> dict[str, Any]:
-    """Per-block timings (for projecting the wall time on N machines: bench/scale.py)."""
-    seconds = [s for _, s in table.block_seconds]
-    return {"blocks": len(seconds), "block_seconds_sum": round(sum(seconds), 3),
-            "block_seconds_max": round(max(seconds), 3) if seconds else 0.0}
