@@ -144,7 +144,7 @@ def main() -> None:
         cores = int(local_timings["workers"])
         serial = max(0.0, wall - work / cores)  # reading, writing, assembly on the driver
         print(f"per block: {len(seconds)} blocks of <= {local_timings['block_size']:,} segments, "
-              f"{work / len(seconds):.2f} s each on average (worker CPU), driver-side time ~{serial:.0f} s")
+              f"{work / len(seconds):.2f} CPU s each on average, driver-side time ~{serial:.0f} s")
         for machines in (1, 2, 4, 8, 16):
             print(f"  projected wall on {machines:2d} machine(s) of {cores} cores: {serial + work / (machines * cores):7.0f} s"
                   f"  (driver part {serial:.0f} s stays)")

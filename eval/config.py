@@ -51,7 +51,7 @@ RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
 
 ENGINE_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "stream": ((bool, str), "auto"),     # read/score/write block by block: true, false, auto (large inputs)
-    "block_size": ((int,), 20_000),      # segments a block holds
+    "block_size": ((int,), 5_000),       # segments a block holds (a worker holds ~40 kB a segment: chrF n-grams)
     "ray": ((dict,), None),              # {address: auto | host:port}: the blocks on a Ray cluster
 }
 RAY_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {

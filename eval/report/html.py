@@ -42,8 +42,9 @@ SEG_SCORE_DECIMALS = 4
 HTML_SEGMENTS = 10_000
 
 
-def shown_segments(n_segments: int, limit: int = HTML_SEGMENTS) -> list[int] | None:
+def shown_segments(n_segments: int, limit: int | None = None) -> list[int] | None:
     """The segment ids the page embeds: None for all of them, else an evenly spaced sample."""
+    limit = limit or HTML_SEGMENTS
     if n_segments <= limit:
         return None
     return [k * n_segments // limit for k in range(limit)]
