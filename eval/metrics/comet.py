@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import UsageError
-from ..encoders import ModelError, dtype_name, file_sha256, library_versions, pick_device, pick_dtype, set_cpu_threads
-from ..types import ErrorSpan, MetricResult, Segment
+from ..encoders import ModelError, dtype_name, file_sha256, library_fields, pick_device, pick_dtype, set_cpu_threads
+from ..types import ErrorSpan, MetricResult, Segment, Signature
 from ..version import __version__
 from .base import Metric, Progress
 
@@ -219,13 +219,14 @@ class COMET(Metric):
         self._loaded: Any = None
 
     # ------------------------------------------------------------ signature
-    def signature(self) -> str:
+    def signature(self) -> Signature:
         device = pick_device(self.device_name)
         dtype = pick_dtype(device, self.dtype_name)
         pretrained = self.encoder_path or self.checkpoint.hparams.get("pretrained_model") or "?"
-        return (f"{self.name}|model:{self.checkpoint.name}|class:{self.kind}|"
-                f"sha256:{file_sha256(str(self.checkpoint.weights))[:16]}|encoder:{Path(str(pretrained)).name}|"
-                f"{library_versions()}|device:{device.type}|dtype:{dtype_name(dtype)}|relecture:{__version__}")
+        return Signature.of(self.name, [
+            ("model", self.checkpoint.name), ("class", self.kind), ("sha256", file_sha256(str(self.checkpoint.weights))[:16]),
+            ("encoder", Path(str(pretrained)).name), *library_fields(), ("device", device.type), ("dtype", dtype_name(dtype)),
+            ("relecture", __version__)])
 
     # ------------------------------------------------------------ loading
     def load(self) -> "_Loaded":

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import UsageError
-from ..types import MetricResult, Segment
+from ..types import MetricResult, Segment, Signature
 from ..version import __version__
 from .base import Metric, Progress
 
@@ -152,22 +152,22 @@ class Learned(Metric):
     def _model(self, variant: str) -> dict[str, Any]:
         return self.data["models"][self.train][variant]
 
-    def signature_for(self, variant: str) -> str:
-        from ..encoders import USE_M3, token_encoder_signature
+    def signature_for(self, variant: str) -> Signature:
+        from ..encoders import USE_M3, token_encoder_fields
 
-        minilm = token_encoder_signature(None, self.device, "fp32").replace("sha256:", "minilm-sha256:")
-        return (f"{self.name}|variant:{variant}|train:{self.train}|weights:{self.data['sha256'][:16]}|"
-                f"use-sha256:{USE_M3.sha256[:16]}|{minilm}|relecture:{__version__}")
+        minilm = [("minilm-sha256" if k == "sha256" else k, v) for k, v in token_encoder_fields(None, self.device, "fp32")]
+        return Signature.of(self.name, [("variant", variant), ("train", self.train), ("weights", self.data["sha256"][:16]),
+                                        ("use-sha256", USE_M3.sha256[:16]), *minilm, ("relecture", __version__)])
 
     def resolved_variant(self, segments: Sequence[Segment]) -> str:
         if self.variant != "auto":
             return self.variant
         return "ref" if segments and all(seg.refs for seg in segments) else "src"
 
-    def signature(self) -> str:
+    def signature(self) -> Signature:
         return self.signature_for("ref" if self.variant == "auto" else self.variant)
 
-    def signature_for_segments(self, segments: Sequence[Segment]) -> str:
+    def signature_for_segments(self, segments: Sequence[Segment]) -> Signature:
         """The signature scores of these segments will carry (the score cache keys on it)."""
         return self.signature_for(self.resolved_variant(segments))
 

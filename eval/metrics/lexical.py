@@ -6,12 +6,13 @@ significance tests resample them (Koehn 2004) instead of averaging sentence scor
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 import sacrebleu.metrics as sb
 
-from ..types import MetricResult, Segment
+from .. import stats
+from ..types import MetricResult, Segment, Signature
 from ..version import __version__
 from .base import Metric, Progress, check_references
 
@@ -19,14 +20,14 @@ from .base import Metric, Progress, check_references
 SegmentStatistics = tuple[np.ndarray, np.ndarray]
 
 
-def corpus_sums(stats: np.ndarray) -> list[float | int]:
+def corpus_sums(seg_stats: np.ndarray) -> list[float | int]:
     """Column sums that equal sacrebleu's own (`sum_of_lists`, a left-to-right Python sum):
     integer columns (n-gram counts, lengths) summed exactly as integers, whatever the order;
     fractional ones (TER's average reference length with several references) summed left to
     right in segment order, as sacrebleu does, so the corpus score is the same to the last digit
     however the segments were split into blocks."""
     sums: list[float | int] = []
-    for column in stats.T:
+    for column in seg_stats.T:
         if np.all(column == np.floor(column)) and np.abs(column).sum() < 2**53:
             sums.append(int(column.sum()))
         else:
@@ -40,7 +41,7 @@ class SacreMetric(Metric):
 
     needs_reference = True
     pure_python = True  # CPU-bound and picklable: the runner may score it in a process pool
-    cost = 1.0
+    keeps_stats = True
     sacre_class: Any = None
 
     def __init__(self, **kwargs: Any) -> None:
@@ -61,14 +62,14 @@ class SacreMetric(Metric):
             progress(len(segments))
         return result
 
-    def score_many(self, systems: dict[str, Sequence[Segment]]) -> dict[str, MetricResult]:
+    def score_many(self, systems: Mapping[str, Sequence[Segment]]) -> dict[str, MetricResult]:
         """Several systems against the same references, which are preprocessed once (as the
         sacrebleu CLI does for several systems): {system: result}."""
         first = next(iter(systems.values()))
         nrefs = check_references(self, first)
         refs = [[seg.refs[k] for seg in first] for k in range(nrefs)]
         found = self.segment_statistics({name: [seg.hyp for seg in segs] for name, segs in systems.items()}, refs)
-        return {name: self.result_from_statistics(stats, seg_scores, nrefs) for name, (stats, seg_scores) in found.items()}
+        return {name: self.result_from_statistics(seg_stats, seg_scores, nrefs) for name, (seg_stats, seg_scores) in found.items()}
 
     def segment_statistics(self, hyps: dict[str, Sequence[str]], refs: Sequence[Sequence[str]]) -> dict[str, SegmentStatistics]:
         """Per-segment sufficient statistics and sentence scores of each system on these
@@ -84,7 +85,7 @@ class SacreMetric(Metric):
             out[name] = (np.array(seg_stats, dtype=np.float64).reshape(len(seg_stats), -1), scores)
         return out
 
-    def result_from_statistics(self, stats: np.ndarray, seg_scores: np.ndarray, nrefs: int, lists: bool = True) -> MetricResult:
+    def result_from_statistics(self, seg_stats: np.ndarray, seg_scores: np.ndarray, nrefs: int, lists: bool = True) -> MetricResult:
         """The MetricResult of one system from all its segments' statistics, in segment order.
         `lists=False` keeps the numpy arrays (a streaming run holds nothing else per segment)."""
         corpus_metric = self._sacre()
@@ -93,15 +94,16 @@ class SacreMetric(Metric):
         # per-segment scores made with other settings than the corpus score carry their own
         # signature (BLEU: effective order, 'eff:yes', as sacrebleu's sentence_bleu)
         sentence_metric.num_refs = nrefs
-        seg_signature = signature_of(sentence_metric)
-        extra = {} if seg_signature == signature_of(corpus_metric) else {"segment_signature": f"{self.name}|{seg_signature}"}
+        signature = self.signature_of(corpus_metric)
+        seg_signature = self.signature_of(sentence_metric)
+        extra = {} if seg_signature == signature else {"segment_signature": str(seg_signature)}
         return MetricResult(
             metric=self.name,
-            score=float(corpus_metric._compute_score_from_stats(corpus_sums(stats)).score),
-            signature=f"{self.name}|{signature_of(corpus_metric)}",
+            score=float(corpus_metric._compute_score_from_stats(corpus_sums(seg_stats)).score),
+            signature=signature,
             higher_is_better=self.higher_is_better,
             seg_scores=seg_scores.tolist() if lists else seg_scores,
-            seg_stats=stats.tolist() if lists else stats,
+            seg_stats=seg_stats.tolist() if lists else seg_stats,
             extra=extra,
         )
 
@@ -109,9 +111,13 @@ class SacreMetric(Metric):
         """The corpus score of a set of per-segment statistics (used by resampling)."""
         return float(self._sacre()._compute_score_from_stats([sum(col) for col in zip(*stats)]).score)
 
-
-def signature_of(sacre_metric: Any) -> str:
-    return f"{sacre_metric.get_signature().format()}|relecture:{__version__}"
+    def signature_of(self, sacre_metric: Any) -> Signature:
+        """sacrebleu's signature fields (in its order: version last; booleans as yes/no), then
+        the harness version; the settings are this metric's constructor arguments."""
+        info = sacre_metric.get_signature().info
+        keys = [k for k in info if k != "version"] + ["version"]
+        fields = [(k, "yes" if info[k] is True else "no" if info[k] is False else info[k]) for k in keys if info[k] is not None]
+        return Signature.of(self.name, [*fields, ("relecture", __version__)], self.kwargs)
 
 
 class BLEU(SacreMetric):
@@ -124,6 +130,12 @@ class BLEU(SacreMetric):
     def _sentence_metric(self) -> Any:
         return self._sacre(effective_order=True)
 
+    def stats_scorer(self, n_stats: int) -> stats.ScoreFn:
+        method = self.kwargs.get("smooth_method", "exp")
+        return lambda sums: stats.bleu_from_stats(
+            sums, max_ngram_order=self.kwargs.get("max_ngram_order", (n_stats - 2) // 2), smooth_method=method,
+            smooth_value=self.kwargs.get("smooth_value"), effective_order=bool(self.kwargs.get("effective_order", False)))
+
 
 class CHRF(SacreMetric):
     """chrF (Popović 2015), character n-grams up to 6, beta 2."""
@@ -131,8 +143,13 @@ class CHRF(SacreMetric):
     name = "chrf"
     sacre_class = sb.CHRF
 
+    def stats_scorer(self, n_stats: int) -> stats.ScoreFn:
+        char_order, word_order = self.kwargs.get("char_order", 6), self.kwargs.get("word_order", 0)
+        beta, eps = self.kwargs.get("beta", 2), bool(self.kwargs.get("eps_smoothing", False))
+        return lambda sums: stats.chrf_from_stats(sums, char_order=char_order, word_order=word_order, beta=beta, eps_smoothing=eps)
 
-class CHRFpp(SacreMetric):
+
+class CHRFpp(CHRF):
     """chrF++: chrF plus word unigrams and bigrams."""
 
     name = "chrf++"
@@ -149,3 +166,6 @@ class TER(SacreMetric):
     higher_is_better = False
     cost = 4.0  # relative time per segment against BLEU/chrF: the runner starts TER jobs first
     sacre_class = sb.TER
+
+    def stats_scorer(self, n_stats: int) -> stats.ScoreFn:
+        return stats.ter_from_stats

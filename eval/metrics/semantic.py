@@ -19,7 +19,8 @@ import math
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Sequence
 
-from ..types import MetricResult, Segment
+from ..encoders import get_token_encoder, get_use_encoder, token_encoder_fields, use_fields
+from ..types import MetricResult, Segment, Signature
 from ..version import __version__
 from .base import Metric, Progress, check_references
 
@@ -54,20 +55,16 @@ class EncoderMetric(Metric):
     @property
     def encoder(self) -> "TokenEncoder":
         if self._encoder is None:
-            from ..encoders import get_token_encoder
-
             self._encoder = get_token_encoder(self.model, self.device, self.dtype, batch_tokens=self.batch_tokens)
         return self._encoder
 
     def settings(self) -> dict[str, Any]:
         return {}
 
-    def signature(self) -> str:
-        from ..encoders import token_encoder_signature
-
-        parts = [self.name] + [f"{k}:{v}" for k, v in self.settings().items()]
-        described = token_encoder_signature(self.model, self.device, self.dtype)
-        return "|".join(parts + [described, f"relecture:{__version__}"])
+    def signature(self) -> Signature:
+        settings = self.settings()
+        fields = [*settings.items(), *token_encoder_fields(self.model, self.device, self.dtype), ("relecture", __version__)]
+        return Signature.of(self.name, fields, settings)
 
     def _encode_pair(self, segments: Sequence[Segment], nrefs: int, progress: Progress | None
                      ) -> tuple[list["Encoded"], list[list["Encoded"]]]:
@@ -195,7 +192,7 @@ class BERTScore(EncoderMetric):
                               extra={"precision": mean(precision), "recall": mean(recall), **split_extra(segments, flags)})
         # per-segment P and R ride along outside the serialised result: the score cache stores
         # them so a merged rerun rebuilds the corpus P and R means (eval/cache.py)
-        result.segment_parts = {"precision": precision, "recall": recall}  # type: ignore[attr-defined]
+        result.segment_parts = {"precision": precision, "recall": recall}
         return result
 
 
@@ -206,10 +203,8 @@ class SimSrc(Metric):
     needs_source = True
     corpus_is_mean = True
 
-    def signature(self) -> str:
-        from ..encoders import use_signature
-
-        return f"{self.name}|{use_signature()}|relecture:{__version__}"
+    def signature(self) -> Signature:
+        return Signature.of(self.name, [*use_fields(), ("relecture", __version__)])
 
     def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
         import numpy as np

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, TextIO
+from typing import Mapping, TextIO
 
-if TYPE_CHECKING:
-    from ..compare import Comparison
+from ..comparison import Comparison
 
 
 def _escape_data(text: str) -> str:
@@ -45,25 +44,25 @@ def _gate_line(config_path: str | None, gate_text: str) -> int | None:
     return None
 
 
-def annotations(comparison: "Comparison") -> list[str]:
+def annotations(comparison: Comparison) -> list[str]:
     out = []
     for gate in comparison.gates:
-        if gate["passed"]:
+        if gate.passed:
             continue
-        line = _gate_line(comparison.config_path, gate["gate"])
+        line = _gate_line(comparison.config_path, gate.gate)
         out.append(annotation(
-            "error", f"{gate['candidate']}: {gate['reason']}", title=f"Relecture gate failed: {gate['gate']}",
+            "error", f"{gate.candidate}: {gate.reason}", title=f"Relecture gate failed: {gate.gate}",
             file=comparison.config_path if line else None, line=line,
         ))
     for warning in comparison.warnings:
         out.append(annotation("warning", warning, title="Relecture"))
-    failed = sum(1 for g in comparison.gates if not g["passed"])
+    failed = sum(1 for g in comparison.gates if not g.passed)
     out.append(annotation("notice", f"{len(comparison.gates) - failed} of {len(comparison.gates)} gate checks passed",
                           title="Relecture compare"))
     return out
 
 
-def emit(comparison: "Comparison", markdown: str, stream: TextIO, env: Mapping[str, str] | None = None,
+def emit(comparison: Comparison, markdown: str, stream: TextIO, env: Mapping[str, str] | None = None,
          force_annotations: bool | None = None) -> None:
     """Annotations when running under GitHub Actions (or when forced); the step summary when
     $GITHUB_STEP_SUMMARY is set."""

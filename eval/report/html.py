@@ -23,12 +23,16 @@ import math
 import os
 import re
 from importlib import resources
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from ..comparison import Comparison
 from ..io.atomic import atomic_write
-from ..types import SEVERITIES, Report, SystemResult
+from ..types import SEVERITIES, SEVERITY_WEIGHT, ComparisonRow, GateOutcome, Report, SystemResult, sha256_lines
 from ..version import __version__
+
+RowOrGate = TypeVar("RowOrGate", ComparisonRow, GateOutcome)
 
 # Metrics that compare surface strings; the scatter plot sets these against the others
 # (neural ones) by default, since their disagreements are where a person should look.
@@ -87,11 +91,6 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
-def output_hash(hyps: tuple[str, ...] | list[str]) -> str:
-    """sha256 of a system's outputs, one per line (shown when the run info carries none)."""
-    return hashlib.sha256("\n".join(hyps).encode("utf-8")).hexdigest()
-
-
 def report_payload(report: Report) -> dict[str, Any]:
     """The JSON the page is built from: everything in the Report, texts included (of a sample of
     segments for a large run: `shown_segments`)."""
@@ -125,7 +124,7 @@ def report_payload(report: Report) -> dict[str, Any]:
         table[name] = {}
         seg_scores[name] = {}
         for metric_name, metric in result.metrics.items():
-            cell: dict[str, Any] = {"score": _finite(metric.score), "signature": metric.signature}
+            cell: dict[str, Any] = {"score": _finite(metric.score), "signature": str(metric.signature)}
             if metric.ci is not None:
                 cell["ci"] = [_finite(metric.ci[0]), _finite(metric.ci[1])]
             if metric.extra:
@@ -154,7 +153,7 @@ def report_payload(report: Report) -> dict[str, Any]:
         hyps = report.hyps.get(name, ())
         system_info[name] = {
             "origin": result.origin,
-            "output_hash": info_hashes.get(name) or output_hash(hyps),
+            "output_hash": info_hashes.get(name) or sha256_lines(hyps),
             "flag_counts": result.flag_counts(),
         }
 
@@ -181,8 +180,10 @@ def report_payload(report: Report) -> dict[str, Any]:
         "flags": flags,
         "info": _jsonable(report.info),
         "warnings": [str(w) for w in report.warnings],
-        "comparisons": _jsonable(report.comparisons),
-        "gates": _jsonable(report.gates),
+        "comparisons": _jsonable([row.to_dict() for row in report.comparisons]),
+        "gates": _jsonable([gate.to_dict() for gate in report.gates]),
+        # the weights and ranking report.md uses, so both reports list the same worst segments
+        "severity_weights": [SEVERITY_WEIGHT[s] for s in SEVERITIES],
     }
 
 
@@ -234,11 +235,10 @@ def write_html(report: Report, folder: str | os.PathLike[str]) -> Path:
     return target
 
 
-def comparison_report(comparison: Any) -> Report:
+def comparison_report(comparison: Comparison) -> Report:
     """The Report that `relecture compare` shows: the baseline and each candidate (possibly from
     different run folders, already checked to share the test set) with the comparison rows and
-    gate outcomes.  Takes an eval.compare.Comparison (read by attribute: baseline and candidates
-    are sides with .system, .report, .origin; plus .comparisons, .gates, .warnings, .info).
+    gate outcomes.
 
     The same system name on both sides (two runs of "sys-a") gets a role suffix, and the rows
     and gates are renamed to match, so the page can tell the two apart."""
@@ -255,13 +255,9 @@ def comparison_report(comparison: Any) -> Report:
     base_name = names[0]
     cand_names = {side.system: name for side, name in zip(sides[1:], names[1:])}
 
-    def renamed(row: dict[str, Any]) -> dict[str, Any]:
-        row = dict(row)
-        if "baseline" in row and row["baseline"] == comparison.baseline.system:
-            row["baseline"] = base_name
-        if "candidate" in row and row["candidate"] in cand_names:
-            row["candidate"] = cand_names[row["candidate"]]
-        return row
+    def renamed(row: RowOrGate) -> RowOrGate:
+        baseline = base_name if row.baseline == comparison.baseline.system else row.baseline
+        return replace(row, baseline=baseline, candidate=cand_names.get(row.candidate, row.candidate))
 
     systems: dict[str, SystemResult] = {}
     hyps: dict[str, tuple[str, ...]] = {}
@@ -297,6 +293,6 @@ def comparison_report(comparison: Any) -> Report:
     )
 
 
-def write_compare_html(comparison: Any, folder: str | os.PathLike[str]) -> Path:
+def write_compare_html(comparison: Comparison, folder: str | os.PathLike[str]) -> Path:
     """report.html for `relecture compare` (into its output folder, or to an .html path)."""
     return write_html(comparison_report(comparison), folder)

@@ -8,10 +8,14 @@ from typing import Any
 
 from ..errors import InputError
 from ..io.atomic import atomic_write
-from ..types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
+from ..types import ComparisonRow, ErrorSpan, GateOutcome, MetricResult, Report, Signature, SystemResult, TestSet
 from ..version import __version__
 
-SCHEMA_VERSION = 1
+# 2: each metric carries `signature_fields` (the Signature as fields and settings) beside the
+# string, and comparisons/gates have a fixed shape. Version 1 files stay readable: their
+# signatures are split back into fields (without settings).
+SCHEMA_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
 
@@ -44,8 +48,8 @@ def results_dict(report: Report) -> dict[str, Any]:
             for name, result in report.systems.items()
         },
         "warnings": report.warnings,
-        "comparisons": report.comparisons,
-        "gates": report.gates,
+        "comparisons": [row.to_dict() for row in report.comparisons],
+        "gates": [gate.to_dict() for gate in report.gates],
     }
 
 
@@ -102,8 +106,8 @@ def read_run(path: Path | str) -> Report:
         results = json.loads(results_path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InputError(results_path, f"invalid JSON: {exc}") from None
-    if not isinstance(results, dict) or results.get("schema_version") != SCHEMA_VERSION:
-        raise InputError(results_path, f"unsupported results schema_version {results.get('schema_version') if isinstance(results, dict) else None!r}; expected {SCHEMA_VERSION}")
+    if not isinstance(results, dict) or results.get("schema_version") not in READABLE_VERSIONS:
+        raise InputError(results_path, f"unsupported results schema_version {results.get('schema_version') if isinstance(results, dict) else None!r}; expected one of {', '.join(map(str, READABLE_VERSIONS))}")
     rows: list[dict[str, Any]] = []
     seg_path = results_path.with_name("segments.jsonl")
     if seg_path.is_file():
@@ -136,7 +140,8 @@ def read_run(path: Path | str) -> Report:
             metrics[metric] = MetricResult(
                 metric=metric,
                 score=data["score"],
-                signature=data["signature"],
+                signature=Signature.from_dict(data["signature_fields"]) if "signature_fields" in data
+                else Signature.from_legacy(data["signature"]),
                 higher_is_better=data["higher_is_better"],
                 seg_scores=[r["scores"][metric] for r in seg_rows] if seg_rows and metric in seg_rows[0]["scores"] else None,
                 seg_stats=[r["stats"][metric] for r in seg_rows] if seg_rows and metric in seg_rows[0].get("stats", {}) else None,
@@ -149,4 +154,5 @@ def read_run(path: Path | str) -> Report:
     info["created"] = results.get("created")
     info["output_hashes"] = {name: s.get("output_hash") for name, s in results["systems"].items()}
     return Report(results["name"], testset, systems, hyps, info, results.get("warnings", []),
-                  results.get("comparisons", []), results.get("gates", []))
+                  [ComparisonRow.from_dict(row) for row in results.get("comparisons", [])],
+                  [GateOutcome.from_dict(gate) for gate in results.get("gates", [])])

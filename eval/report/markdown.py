@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..io.atomic import atomic_write
-from ..types import ErrorSpan, Report, SEVERITIES
+from ..types import SEVERITIES, Report, worst_segments
+from .compare_md import report_sections
+from .text import cell as _cell
+from .text import fmt_score, mark_spans
 
-SEVERITY_WEIGHT = {"minor": 1, "major": 5, "critical": 10}  # MQM weights (Freitag et al. 2021)
 WORST_SHOWN = 10
 
 
@@ -30,24 +32,6 @@ def metric_names(report: Report) -> list[str]:
     return seen
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def mark_spans(text: str, flags: list[ErrorSpan]) -> str:
-    """The text with each flagged stretch wrapped in **[...]**; overlapping spans merge into one."""
-    merged: list[list[int]] = []
-    for start, end in sorted((f.start, f.end) for f in flags if 0 <= f.start < f.end <= len(text)):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    out = text
-    for start, end in reversed(merged):  # later spans first, so earlier offsets stay valid
-        out = f"{out[:start]}**[{out[start:end]}]**{out[end:]}"
-    return out
-
-
 def render_markdown(report: Report) -> str:
     info, ts = report.info, report.testset
     metrics = metric_names(report)
@@ -63,7 +47,7 @@ def render_markdown(report: Report) -> str:
         cells = []
         for m in metrics:
             r = result.metrics.get(m)
-            value = "–" if r is None else f"{r.score:.2f}" if abs(r.score) >= 1 or r.score == 0 else f"{r.score:.4f}"
+            value = "–" if r is None else fmt_score(r.score)
             if r is not None and r.ci:
                 value += f" [{r.ci[0]:.2f}, {r.ci[1]:.2f}]"
             cells.append(f"**{value}**" if best.get(m) == name else value)
@@ -76,12 +60,10 @@ def render_markdown(report: Report) -> str:
     if any(r.flags for r in report.systems.values()):
         lines += _flags_section(report)
     if report.gates or report.comparisons:
-        from .compare_md import report_sections
-
         lines += report_sections(report.comparisons, report.gates)
     lines += ["## Signatures", ""]
     for m in metrics:
-        sigs = sorted({r.metrics[m].signature for r in report.systems.values() if m in r.metrics})
+        sigs = sorted({str(r.metrics[m].signature) for r in report.systems.values() if m in r.metrics})
         lines += [f"- `{sig}`" for sig in sigs]
     lines.append("")
     return "\n".join(lines)
@@ -101,12 +83,9 @@ def _flags_section(report: Report) -> list[str]:
             lines.append(f"| {_cell(name)} | {category} | " + " | ".join(str(counts.get(s, 0)) for s in SEVERITIES) + " |")
     lines.append("")
     for name, result in report.systems.items():
-        by_seg: dict[int, list[ErrorSpan]] = {}
-        for flag in result.flags:
-            by_seg.setdefault(flag.seg_idx, []).append(flag)
-        if not by_seg:
+        worst = worst_segments(result.flags, WORST_SHOWN)
+        if not worst:
             continue
-        worst = sorted(by_seg.items(), key=lambda kv: (-sum(SEVERITY_WEIGHT[f.severity] for f in kv[1]), kv[0]))[:WORST_SHOWN]
         lines += [f"### Worst segments: {name}", ""]
         for seg_idx, flags in worst:
             hyp_flags = [f for f in flags if not f.on_source]

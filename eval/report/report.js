@@ -14,7 +14,7 @@
                    "#1f3f77", "#b35806", "#1b7837", "#a50f15", "#01665e",
                    "#8c6d00", "#6a3d9a", "#c51b7d", "#543005", "#4d4d4d"];
   const SEVERITIES = D.severities;                 // ["minor", "major", "critical"]
-  const SEV_WEIGHT = [1, 3, 9];                     // for "most flagged" ordering
+  const SEV_WEIGHT = D.severity_weights;            // report.md's weights: the same worst segments
   const N = D.segments;
   // A large run embeds an evenly spaced sample (report/html.py); SID gives a row's segment id.
   const SID = (i) => (D.seg_ids ? D.seg_ids[i] : i);

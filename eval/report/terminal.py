@@ -1,20 +1,20 @@
 """The rich tables printed in the terminal."""
 from __future__ import annotations
 
-from typing import Any
-
 from rich.console import Console
 from rich.table import Table
 
-from ..types import MetricResult, Report
+from ..comparison import Comparison
+from ..types import GateOutcome, MetricResult, Report
+from .compare_md import ci_text, headline
 from .markdown import best_marks, metric_names
+from .text import fmt_delta, fmt_p, fmt_score
 
 
 def _fmt(result: MetricResult | None) -> str:
     if result is None:
         return "–"
-    text = f"{result.score:.2f}" if abs(result.score) >= 1 or result.score == 0 else f"{result.score:.4f}"
-    return text + (f" [{result.ci[0]:.2f}, {result.ci[1]:.2f}]" if result.ci else "")
+    return fmt_score(result.score) + (f" [{result.ci[0]:.2f}, {result.ci[1]:.2f}]" if result.ci else "")
 
 
 def summary_table(report: Report) -> Table:
@@ -42,11 +42,30 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(summary_table(report))
 
 
-def metrics_table(results: dict[str, Any], title: str = "") -> Table:
+def metrics_table(results: dict[str, MetricResult], title: str = "") -> Table:
     table = Table(title=title or None)
     table.add_column("metric", style="bold")
     table.add_column("score", justify="right")
     table.add_column("signature", overflow="fold")
     for name, result in results.items():
-        table.add_row(name, _fmt(result), result.signature)
+        table.add_row(name, _fmt(result), str(result.signature))
     return table
+
+
+def print_gates(gates: list[GateOutcome], console: Console) -> None:
+    for gate in gates:
+        mark = "[green]PASS[/]" if gate.passed else "[red]FAIL[/]"
+        console.print(f"{mark} {gate.candidate}: {gate.gate} — {gate.reason}", highlight=False)
+
+
+def print_comparison(comparison: Comparison, console: Console) -> None:
+    """The comparison table, the gate outcomes and the headline."""
+    table = Table(title=f"{', '.join(c.system for c in comparison.candidates)} vs {comparison.baseline.system}")
+    for column in ("candidate", "metric", "baseline", "candidate score", "delta", "CI of delta", "p"):
+        table.add_column(column, justify="right" if column not in ("candidate", "metric") else "left")
+    for row in comparison.comparisons:
+        table.add_row(row.candidate, row.metric, fmt_score(row.baseline_score), fmt_score(row.candidate_score),
+                      fmt_delta(row.delta, row.baseline_score), ci_text(row), fmt_p(row.p))
+    console.print(table)
+    print_gates(comparison.gates, console)
+    console.print(headline(comparison), highlight=False)

@@ -37,7 +37,7 @@ def test_score_json_shape(capsys, demo):
     assert list(data) == ["metrics"]
     assert list(data["metrics"]) == ["bleu", "chrf", "chrf++", "ter"]
     for name, metric in data["metrics"].items():
-        assert set(metric) == {"score", "signature", "higher_is_better", "segments"} | ({"extra"} if name == "bleu" else set())
+        assert set(metric) == {"score", "signature", "signature_fields", "higher_is_better", "segments"} | ({"extra"} if name == "bleu" else set())
         assert len(metric["segments"]) == 50
         assert metric["signature"].startswith(name + "|") and "relecture:" in metric["signature"]
     assert data["metrics"]["ter"]["higher_is_better"] is False

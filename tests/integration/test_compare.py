@@ -232,17 +232,20 @@ def edited_copy(demo_run: Path, folder: Path, edit) -> Path:
 
 
 SIGNATURE_EDITS = [
-    ("bleu", "tok:13a", "tok:intl", "signatures differ in tok (baseline 13a, candidate intl)"),
-    ("chrf", "nc:6", "nc:5", "signatures differ in nc (baseline 6, candidate 5)"),
-    ("ter", "version:2.6.0", "version:2.5.1", "signatures differ in version (baseline 2.6.0, candidate 2.5.1)"),
+    ("bleu", {"tok": "intl"}, "signatures differ in tok (baseline 13a, candidate intl)"),
+    ("chrf", {"nc": "5"}, "signatures differ in nc (baseline 6, candidate 5)"),
+    ("chrf", {"dtype": "fp16"}, "signatures differ in dtype (baseline absent, candidate fp16)"),
+    # environment fields (library versions, device): refused unless --allow-env-drift
+    ("ter", {"version": "2.0.0"}, "the environment differs in version (baseline"),
+    ("bleu", {"device": "cuda"}, "the environment differs in device (baseline absent, candidate cuda)"),
 ]
 
 
-@pytest.mark.parametrize("metric, old, new, message", SIGNATURE_EDITS)
-def test_different_signatures_are_refused(demo_run, tmp_path, capsys, metric, old, new, message) -> None:
+@pytest.mark.parametrize("metric, changes, message", SIGNATURE_EDITS)
+def test_different_signatures_are_refused(demo_run, tmp_path, capsys, metric, changes, message) -> None:
     def edit(report):
         result = report.systems["sys-b"].metrics[metric]
-        result.signature = result.signature.replace(old, new)
+        result.signature = result.signature.with_fields(**changes)
 
     cand = edited_copy(demo_run, tmp_path / "cand", edit)
     code, _, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{cand}#sys-b", "-o", str(tmp_path / "o"), *FAST)
@@ -275,11 +278,36 @@ def test_model_metric_weights_hash_is_checked(demo_run, tmp_path, capsys) -> Non
 def test_the_harness_version_alone_is_only_a_warning(demo_run, tmp_path, capsys) -> None:
     def edit(report):
         for result in report.systems["sys-b"].metrics.values():
-            result.signature = result.signature.replace("relecture:0.1.0", "relecture:0.2.0")
+            result.signature = result.signature.with_fields(relecture="0.2.0")
 
     cand = edited_copy(demo_run, tmp_path / "cand", edit)
     code, out, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{cand}#sys-b", "-o", str(tmp_path / "o"), *FAST)
     assert code == 0 and "only in the harness version" in err
+
+
+def test_allow_env_drift_compares_across_library_versions(demo_run, tmp_path, capsys) -> None:
+    """A torch or sacrebleu upgrade on one side: refused by default (exit 2, naming the flag),
+    compared with a warning under --allow-env-drift; a score-defining field stays refused."""
+    def edit(report):
+        for result in report.systems["sys-b"].metrics.values():
+            result.signature = result.signature.with_fields(version="9.9.9", torch="3.0.0")
+
+    cand = edited_copy(demo_run, tmp_path / "cand", edit)
+    args = ["compare", f"{demo_run}#sys-a", f"{cand}#sys-b", *FAST]
+    code, _, err = run_cli(capsys, *args, "-o", str(tmp_path / "o1"))
+    assert code == 2 and "--allow-env-drift" in err and "torch (baseline absent, candidate 3.0.0)" in err
+    code, _, err = run_cli(capsys, *args, "-o", str(tmp_path / "o2"), "--allow-env-drift")
+    assert code == 0 and "scored in different environments" in err
+    result = json.loads((tmp_path / "o2" / "compare.json").read_text())
+    assert any("version (baseline" in w for w in result["warnings"])
+
+    def score_edit(report):
+        edit(report)
+        report.systems["sys-b"].metrics["bleu"].signature = report.systems["sys-b"].metrics["bleu"].signature.with_fields(tok="intl")
+
+    other = edited_copy(demo_run, tmp_path / "other", score_edit)
+    code, _, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{other}#sys-b", *FAST, "-o", str(tmp_path / "o3"), "--allow-env-drift")
+    assert code == 2 and "signatures differ in tok" in err
 
 
 def test_a_different_test_set_is_refused(demo_run, tmp_path, capsys) -> None:

@@ -370,9 +370,9 @@ def test_comparison_view_shows_gates_deltas_and_word_differences(tab: Page, tmp_
     tab.tab("comparison")
     page = tab.page
     results = page.eval_on_selector_all("#gate-table tbody tr", "rows => rows.map(r => [r.dataset.gate, r.className])")
-    assert results == [[g["gate"], "pass" if g["passed"] else "fail"] for g in report.gates]
+    assert results == [[g.gate, "pass" if g.passed else "fail"] for g in report.gates]
     deltas = page.eval_on_selector_all("#delta-table tbody tr", "rows => rows.map(r => [r.dataset.metric, +r.querySelector('[data-delta]').dataset.delta])")
-    assert deltas == [[c["metric"], pytest.approx(c["delta"])] for c in report.comparisons]
+    assert deltas == [[c.metric, pytest.approx(c.delta)] for c in report.comparisons]
 
     page.select_option("#sbs-host select[aria-label='show']", "changed")
     first = page.locator('#sbs-list article[data-seg="0"]')
@@ -449,7 +449,7 @@ def test_10000_segments_load_within_bound(tab: Page, tmp_path: Path) -> None:
 def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None:
     """`relecture compare` of two runs that name their system alike: the page tells baseline and
     candidate apart and shows the comparison rows and word differences."""
-    compare = pytest.importorskip("relecture.compare", reason="relecture.compare (issue 5) is not merged here")
+    from relecture import compare_app as compare
     from relecture.report.html import write_compare_html
 
     runs = {}
@@ -466,7 +466,7 @@ def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None
     assert page.eval_on_selector_all("#score-table tbody tr", "rows => rows.map(r => r.dataset.system)") == ["mt (baseline)", "mt (candidate)"]
     tab.tab("comparison")
     rows = page.eval_on_selector_all("#delta-table tbody tr", "rows => rows.map(r => [r.dataset.metric, +r.querySelector('[data-delta]').dataset.delta])")
-    assert rows == [[c["metric"], pytest.approx(c["delta"])] for c in comparison.comparisons]
+    assert rows == [[c.metric, pytest.approx(c.delta)] for c in comparison.comparisons]
     # Line 23 of sys-b is empty: the largest drop, listed first, its whole baseline text deleted.
     first = page.locator("#sbs-list article").first
     assert first.get_attribute("data-seg") == "22"

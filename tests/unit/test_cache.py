@@ -84,7 +84,7 @@ def test_metrics_without_a_corpus_rule_are_scored_directly(tmp_path: Path) -> No
     class Median(CHRF):
         """A corpus score the cache cannot rebuild: never cached."""
 
-        score_from_stats = None  # type: ignore[assignment]
+        keeps_stats = False
 
     with ScoreCache(tmp_path / "scores.sqlite3") as cache:
         metric = Counting(Median())

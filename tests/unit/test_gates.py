@@ -7,6 +7,7 @@ import yaml
 
 from relecture.errors import ConfigError
 from relecture.gates import FlagGate, GateContext, MetricGate, all_passed, evaluate_gates, parse_gates
+from relecture.types import ComparisonRow
 
 # ---------------------------------------------------------------------------- parsing
 
@@ -106,9 +107,14 @@ def context(metrics=None, flags=None, comparisons=None, baseline: bool = True, f
         baseline="base" if baseline else None,
         baseline_metrics=BASE_METRICS if baseline else None,
         baseline_flag_counts=BASE_FLAGS if baseline else None,
-        comparisons=comparisons or {},
+        comparisons={m: row(m, **p) for m, p in (comparisons or {}).items()},
         flags_known=flags_known,
     )
+
+
+def row(metric: str, p_value: float | None = None, p_adjusted: float | None = None) -> ComparisonRow:
+    """A comparison row with the baseline carrying only the p-values a gate reads."""
+    return ComparisonRow("base", "cand", metric, 0.0, 0.0, 0.0, True, metric, p_value=p_value, p_adjusted=p_adjusted)
 
 
 def score(metric: str, value: float) -> dict:
@@ -162,12 +168,12 @@ EVAL_CASES = [
 @pytest.mark.parametrize("gate, ctx_args, passed, reason", EVAL_CASES, ids=[f"{c[0]}-{i}" for i, c in enumerate(EVAL_CASES)])
 def test_evaluate(gate: str, ctx_args: dict, passed: bool, reason: str) -> None:
     (outcome,) = evaluate_gates(parse_gates([gate]), [context(**ctx_args)])
-    assert outcome["passed"] is passed
-    assert reason in outcome["reason"]
-    assert outcome["gate"] == gate and outcome["candidate"] == "cand" and outcome["baseline"] == "base"
-    assert outcome["kind"] in ("metric", "flags")
-    assert ("metric" in outcome) == (outcome["kind"] == "metric")
-    assert ("category" in outcome) == (outcome["kind"] == "flags")
+    assert outcome.passed is passed
+    assert reason in outcome.reason
+    assert outcome.gate == gate and outcome.candidate == "cand" and outcome.baseline == "base"
+    assert outcome.kind in ("metric", "flags")
+    assert ("metric" in outcome.to_dict()) == (outcome.kind == "metric")
+    assert ("category" in outcome.to_dict()) == (outcome.kind == "flags")
 
 
 SELF_GATES = [
@@ -178,14 +184,14 @@ SELF_GATES = [
 
 def test_a_system_against_itself_passes_every_relative_gate() -> None:
     outcomes = evaluate_gates(parse_gates(SELF_GATES), [context(comparisons={m: {"p_value": 1.0} for m in BASE_METRICS})])
-    assert all_passed(outcomes), [o["reason"] for o in outcomes if not o["passed"]]
+    assert all_passed(outcomes), [o.reason for o in outcomes if not o.passed]
 
 
 def test_one_outcome_per_candidate_and_gate() -> None:
     ctx_a = context()
     ctx_b = GateContext(**{**ctx_a.__dict__, "candidate": "other", "metrics": {**BASE_METRICS, **score("bleu", 20.0)}})
     outcomes = evaluate_gates(parse_gates(["bleu >= 30", "any critical: max 1"]), [ctx_a, ctx_b])
-    assert [(o["candidate"], o["gate"], o["passed"]) for o in outcomes] == [
+    assert [(o.candidate, o.gate, o.passed) for o in outcomes] == [
         ("cand", "bleu >= 30", True), ("cand", "any critical: max 1", True),
         ("other", "bleu >= 30", False), ("other", "any critical: max 1", True),
     ]
@@ -212,5 +218,5 @@ def test_absolute_gates_need_no_baseline() -> None:
     gates = parse_gates(["bleu >= 30", "any critical: max 0", "comet: max_drop 0.01"])
     assert [g.needs_baseline for g in gates] == [False, False, True]
     outcomes = evaluate_gates([g for g in gates if not g.needs_baseline], [context(baseline=False)])
-    assert [o["passed"] for o in outcomes] == [True, False]
-    assert outcomes[0]["baseline"] is None
+    assert [o.passed for o in outcomes] == [True, False]
+    assert outcomes[0].baseline is None

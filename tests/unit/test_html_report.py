@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from relecture import registry
-from relecture.report.html import embed_json, output_hash, render_html, report_payload, write_html
+from relecture.report.html import embed_json, render_html, report_payload, write_html
+from relecture.types import sha256_lines
 from relecture.types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
 
 HOSTILE = "</script><script>alert(1)</script><!-- \"><img src=x onerror=alert(1)> & \u2028"
@@ -76,7 +77,7 @@ def test_payload_holds_texts_scores_and_flags() -> None:
     # [seg, category#, severity#, start, end, on_source, message, flagger#, confidence]
     assert data["flags"]["sys"] == [[0, 0, 2, 4, 7, 0, HOSTILE, 1, 0.5], [1, 1, 0, 0, 4, 1, "dropped", 0, 1.0]]
     assert data["system_info"]["sys"]["flag_counts"] == {"accuracy/number": {"critical": 1}, "accuracy/omission": {"minor": 1}}
-    assert data["system_info"]["sys"]["output_hash"] == output_hash(("The cat.", "Two."))
+    assert data["system_info"]["sys"]["output_hash"] == sha256_lines(("The cat.", "Two."))
     assert report_payload(report(info={"output_hashes": {"sys": "given"}}))["system_info"]["sys"]["output_hash"] == "given"
 
 

@@ -89,11 +89,11 @@ def test_idf_changes_scores_and_signature(tiny: str) -> None:
     pairs = [("the cat sat on the mat", "the cat is on the mat"), ("a dog", "the dog")]
     plain, idf = BERTScore(model=tiny), BERTScore(model=tiny, idf=True)
     assert plain.score(segs(pairs)).seg_scores != idf.score(segs(pairs)).seg_scores
-    assert "idf:refs" in idf.signature() and "idf:no" in plain.signature()
+    assert idf.signature().get("idf") == "refs" and plain.signature().get("idf") == "no"
 
 
 def test_signature_names_model_weights_libraries_device_dtype(tiny: str) -> None:
-    signature = BERTScore(model=tiny).signature()
+    signature = str(BERTScore(model=tiny).signature())
     for part in ("bertscore|", "sha256:", "transformers:", "torch:", "device:cpu", "dtype:fp32", "window:24"):
         assert part in signature
 
