@@ -4,6 +4,10 @@ a Ray cluster (overhead against the local run, and the wall time projected on N 
 the per-block timings).
 
     python bench/scale.py [--segments 1000000] [--ray ADDRESS] [--sacrebleu-limit-gb 8]
+    python bench/scale.py --segments 20000 --skip-sacrebleu --ray-local-cluster   # as root
+
+--ray-local-cluster runs the bench inside a network namespace with only `lo` (unshare -n) on a
+2-node Ray cluster on 127.0.0.1 of 1 CPU each: the same 2 cores as the local pool of 2 workers.
 
 Inputs are WMT13 fr-en (source, reference, the first two systems) repeated in a fixed shuffled
 order (seed 15) until --segments lines, written under --workdir. Peak memory is polled from /proc
@@ -104,7 +108,10 @@ def main() -> None:
     parser.add_argument("--ray", metavar="ADDRESS", help="also run on this Ray cluster")
     parser.add_argument("--sacrebleu-limit-gb", type=float, default=8.0)
     parser.add_argument("--skip-sacrebleu", action="store_true")
+    parser.add_argument("--ray-local-cluster", action="store_true", help="start a 2-node loopback cluster (root) and use it")
     args = parser.parse_args()
+    if args.ray_local_cluster:
+        sys.exit(with_local_cluster([a for a in sys.argv[1:] if a != "--ray-local-cluster"]))
     src, ref, sys1, sys2 = make_inputs(args.data, args.workdir, args.segments)
     print(f"{args.segments:,} segments x 2 systems, BLEU + chrF (WMT13 lines repeated, shuffled)")
     runs: dict[str, dict[str, object]] = {}
@@ -148,6 +155,24 @@ def main() -> None:
         for machines in (1, 2, 4, 8, 16):
             print(f"  projected wall on {machines:2d} machine(s) of {cores} cores: {serial + work / (machines * cores):7.0f} s"
                   f"  (driver part {serial:.0f} s stays)")
+
+
+def with_local_cluster(argv: list[str]) -> int:
+    """This bench again, inside `unshare -n`, on a head node and a second node of 1 CPU each."""
+    if not os.environ.get("RELECTURE_IN_NETNS"):
+        env = {**os.environ, "RELECTURE_IN_NETNS": "1"}
+        return subprocess.call(["unshare", "-n", sys.executable, __file__, "--ray-local-cluster", *argv], env=env)
+    subprocess.run(["ip", "link", "set", "lo", "up"], check=True)
+    ray_bin = str(Path(sys.executable).parent / "ray")
+    node = ["--node-ip-address", "127.0.0.1", "--num-cpus", "1", "--object-store-memory", str(200 * 2**20), "--disable-usage-stats"]
+    temp = "/tmp/rs-ray"
+    try:
+        subprocess.run([ray_bin, "start", "--head", "--port", "6391", "--include-dashboard", "false", "--temp-dir", temp, *node],
+                       check=True, capture_output=True)
+        subprocess.run([ray_bin, "start", "--address", "127.0.0.1:6391", *node], check=True, capture_output=True)
+        return subprocess.call([sys.executable, __file__, *argv, "--ray", "127.0.0.1:6391"])
+    finally:
+        subprocess.run([ray_bin, "stop", "--force"], capture_output=True)
 
 
 def run_once(config_path: str, out: str, timings_path: str, ray_address: str | None) -> None:

@@ -1,8 +1,10 @@
 """The plumbing: config -> test set and outputs -> metrics and flaggers -> Report -> run folder.
 
 Metrics and flaggers never read files or write reports; this module does both. Lexical metrics,
-which are pure Python and CPU-bound, run in a process pool over (system, metric) jobs so a run
-uses every core; model-based metrics run in this process so each model loads once.
+which are pure Python and CPU-bound, split the segments into blocks over a process pool
+(eval/engine/local.py) so even one system uses every core; model-based metrics run in this
+process so each model loads once. A run larger than memory, or on a Ray cluster, goes through
+eval/engine/run.py, which reuses this module's pieces.
 """
 from __future__ import annotations
 
