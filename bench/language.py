@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 from lingua import Language, LanguageDetectorBuilder
-
 from relecture.io.language import MIN_WORDS, sample_indices
 from relecture.io.text import read_lines
 
@@ -56,7 +55,7 @@ def main() -> None:
         wrong_a = sum(x not in (target, "None") for x in a)
         wrong_b = sum(x not in (target, "None") for x in b)
         # the file-level outcome: error (> half wrong), warning (some wrong), ok
-        outcome = lambda wrong: "error" if wrong > len(sample) / 2 else ("warning" if wrong else "ok")  # noqa: E731
+        outcome = lambda wrong: "error" if wrong > len(sample) / 2 else ("warning" if wrong else "ok")
         lines_total += len(sample)
         lines_differ += differ
         files_total += 1

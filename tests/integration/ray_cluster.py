@@ -60,7 +60,7 @@ def same_run(a: Path, b: Path) -> dict[str, object]:
     found: dict[str, object] = {"segments": (a / "segments.jsonl").read_bytes() == (b / "segments.jsonl").read_bytes(),
                                 "results": results(a) == results(b)}
     if (a / "report.md").exists():
-        strip = lambda p: [line for line in p.read_text().splitlines() if not line.startswith("Run ")]  # noqa: E731
+        strip = lambda p: [line for line in p.read_text().splitlines() if not line.startswith("Run ")]
         found["report_md"] = strip(a / "report.md") == strip(b / "report.md")
     return found
 
@@ -104,7 +104,7 @@ def main() -> None:
         proc = subprocess.Popen(relecture("-c", "lexical.yaml", "--ray", ADDRESS, "--set", "engine.block_size=100", "-o", "ray-killed"),
                                 env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         findings["worker_killed"] = kill_a_block_worker(proc)
-        out, err = proc.communicate(timeout=300)
+        _, err = proc.communicate(timeout=300)
         findings["worker_killed_rc"] = proc.returncode
         findings["worker_killed_vs_local"] = same_run(work / "local", work / "ray-killed") if proc.returncode == 0 else err[-500:]
 

@@ -9,7 +9,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from relecture.cli import main
 from relecture.report import html as html_report
 
@@ -58,7 +57,7 @@ def test_streamed_run_equals_in_memory_run(corpus, monkeypatch, capsys):
     assert (streamed / "segments.jsonl").read_bytes() == (memory / "segments.jsonl").read_bytes()
     assert _results(streamed) == _results(memory)
     assert _results(streamed)["gates"] and _results(streamed)["comparisons"][0]["ci"] is not None
-    strip = lambda p: [line for line in p.read_text().splitlines() if not line.startswith("Run ")]  # noqa: E731
+    strip = lambda p: [line for line in p.read_text().splitlines() if not line.startswith("Run ")]
     assert strip(streamed / "report.md") == strip(memory / "report.md")
     page = _payload(streamed)
     assert page == _payload(memory)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import sacrebleu
-
 from relecture.engine import local
 from relecture.engine.blocks import Block, StatisticsTable, block_ranges, score_block
 from relecture.metrics.lexical import BLEU, CHRF, TER, CHRFpp, corpus_sums
+
 from tests.conftest import lines
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 import random
 
 import pytest
-
 from relecture.engine import textfile
 from relecture.engine.textfile import TextFile
 from relecture.errors import InputError
