@@ -14,9 +14,8 @@ from .stream import stream_run, wants_stream
 def run_engine(config: RunConfig, out_dir: Path | None = None, progress: bool = False) -> tuple[Report, Path]:
     """Score the run the config describes and write its folder: (report, folder)."""
     if config.engine.get("ray") is not None:
-        from .ray_engine import (
-            run_on_ray,  # the optional `ray` extra: imported only when asked for
-        )
+        # the optional `ray` extra: imported only when a run asks for it
+        from .ray_engine import run_on_ray
 
         return run_on_ray(config, out_dir)
     if wants_stream(config):
