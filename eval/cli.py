@@ -2,8 +2,11 @@
 
 Exit codes (README): 0 success / gates passed · 1 a gate failed · 2 usage or config error ·
 3 input data error · 4 unexpected internal error (a bug; `--debug` shows the traceback).
-Heavy modules (sacrebleu, torch, spaCy) are imported inside the commands that need them, so
-`--help` and `ls` stay fast.
+Each command is a shell over the Python API (eval/api.py): it reads files, calls the API,
+prints and writes. The API and what it loads (sacrebleu, numpy, the runner; torch and spaCy
+later still) are imported inside the commands, so `--help` and `ls` stay fast (0.6 s against
+1.0 s for `import relecture.api`, measured here); the cli is the top layer, so these imports
+cannot hide a cycle (tests/unit/test_imports.py counts them).
 """
 from __future__ import annotations
 
@@ -83,36 +86,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _adhoc_config(args: argparse.Namespace, metrics: list[str], flaggers: list[str]) -> Any:
-    from .config import load_config
+    from .api import load_config
 
-    names: dict[str, str] = {}
-    for path in getattr(args, "hyp", []) if isinstance(args.hyp, list) else [args.hyp]:
+    systems: dict[str, str] = {}
+    for path in args.hyp if isinstance(args.hyp, list) else [args.hyp]:
         name = Path(path).stem
-        names[path if name in names.values() else name] = path
-    systems = {name: path for name, path in names.items()}
-    return load_config(None, [], {
-        "name": "adhoc",
-        "testset": {"src": args.src, "refs": list(args.ref)},
-        "systems": systems,
-        "metrics": metrics,
-        "flaggers": flaggers,
-        "check_language": not args.no_language_check,
-        "workers": getattr(args, "workers", 0),
-    })
+        systems[path if name in systems else name] = path  # two files named alike: the second by its path
+    return load_config(None, name="adhoc", testset={"src": args.src, "refs": list(args.ref)}, systems=systems,
+                       metrics=metrics, flaggers=flaggers, check_language=not args.no_language_check,
+                       workers=getattr(args, "workers", 0))
 
 
 def cmd_score(args: argparse.Namespace) -> int:
-    from .runner import build, load_inputs, progress_bar, score_systems
+    from .api import score
+    from .runner import load_inputs, progress_bar
 
     config = _adhoc_config(args, args.metrics, [])
     testset, systems, _, warnings = load_inputs(config)
     for warning in warnings:
         print(f"relecture: warning: {warning}", file=sys.stderr)
-    metrics = [build("metric", item) for item in config.metrics]
-    if not testset.refs and any(m.needs_reference for m in metrics):
-        raise UsageError(f"metrics {', '.join(m.name for m in metrics if m.needs_reference)} need --ref")
-    with progress_bar(True, len(testset) * len(systems) * len(metrics), "scoring") as advance:
-        results = score_systems(metrics, testset, systems, config.workers, advance)
+    refs = [list(ref) for ref in testset.refs]
+    results = {}
+    with progress_bar(True, len(testset) * len(systems) * len(config.metrics), "scoring") as advance:
+        for name, hyps in systems.items():
+            results[name] = score(testset.src, hyps, refs, config.metrics, config.workers, advance).results
     if args.format == "json":
         per_system = {name: {"metrics": {m: r.to_dict(args.segments) for m, r in res.items()}} for name, res in results.items()}
         out = next(iter(per_system.values())) if len(per_system) == 1 else {"systems": per_system}
@@ -134,11 +131,11 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .config import load_config
+    from .api import load_config
     from .engine.run import run_engine
     from .report.terminal import print_gates, print_report
 
-    config = load_config(args.config, [*args.set, *([f"engine.ray.address={args.ray}"] if args.ray else [])], {})
+    config = load_config(args.config, [*args.set, *([f"engine.ray.address={args.ray}"] if args.ray else [])])
     report, folder = run_engine(config, Path(args.output) if args.output else None, progress=not args.quiet)
     if not args.quiet:
         console = Console()
@@ -147,12 +144,12 @@ def cmd_run(args: argparse.Namespace) -> int:
         print_report(report, console)
         print_gates(report.gates, console)
     print(folder)
-    return 1 if any(not gate.passed for gate in report.gates) else 0
+    return 0 if report.passed else 1
 
 
 def cmd_flag(args: argparse.Namespace) -> int:
     from . import registry
-    from .flaggers import run_flaggers
+    from .api import flag
     from .runner import load_inputs
 
     names = args.flaggers if args.flaggers is not None else list(registry.FLAGGERS)
@@ -163,13 +160,11 @@ def cmd_flag(args: argparse.Namespace) -> int:
     for warning in warnings:
         print(f"relecture: warning: {warning}", file=sys.stderr)
     hyps = next(iter(systems.values()))
-    segments = testset.segments(hyps)
-    flags = run_flaggers(segments, names)
-    for f in flags:
+    for f in flag(testset.src, hyps, [list(ref) for ref in testset.refs], names):
         if args.format == "jsonl":
             print(json.dumps(f.to_dict(), ensure_ascii=False))
         else:
-            text = segments[f.seg_idx].src if f.on_source else segments[f.seg_idx].hyp
+            text = testset.src[f.seg_idx] if f.on_source else hyps[f.seg_idx]
             where = "source" if f.on_source else "output"
             print(f"{f.seg_idx}\t{f.severity}\t{f.category}\t{where}[{f.start}:{f.end}] {text[f.start:f.end]!r}\t{f.message}")
     return 0
@@ -178,15 +173,16 @@ def cmd_flag(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from .compare_app import default_output_dir, run_compare, write_outputs
-    from .comparison import CompareSettings
+    from .api import compare
+    from .compare_app import default_output_dir, write_outputs
     from .report.compare_md import render_compare_markdown
     from .report.github import emit
     from .report.terminal import print_comparison
 
-    settings = CompareSettings(args.resamples, args.trials, args.seed, args.confidence, allow_env_drift=args.allow_env_drift)
     folder = Path(args.output) if args.output else default_output_dir()
-    comparison = run_compare(args.baseline, args.candidates, args.config, args.set, settings, scored_dir=folder / "scored")
+    comparison = compare(args.baseline, args.candidates, config=args.config, overrides=args.set, resamples=args.resamples,
+                         trials=args.trials, seed=args.seed, confidence=args.confidence,
+                         allow_env_drift=args.allow_env_drift, scored_dir=folder / "scored")
     write_outputs(comparison, folder, Path(args.junit) if args.junit else None, Path(args.markdown) if args.markdown else None)
     force = {"always": True, "never": False}.get(args.annotations)
     emit(comparison, render_compare_markdown(comparison), sys.stdout, force_annotations=force)

@@ -13,7 +13,7 @@ from typing import Any, Mapping, Sequence
 
 import yaml
 
-from .comparison import CompareSettings, Comparison, Side, compare
+from .comparison import Comparison, Side
 from .config import load_config
 from .errors import InputError, UsageError
 from .gates import Gate, parse_gates, plugin_categories
@@ -65,7 +65,7 @@ def load_run(path: Path) -> tuple[Report, dict[str, Any] | None, Path]:
     return report, config if isinstance(config, dict) else None, path
 
 
-def _pick(report: Report, system: str | None, origin: str, role: str, config: Mapping[str, Any] | None) -> list[str]:
+def pick_systems(report: Report, system: str | None, origin: str, role: str, config: Mapping[str, Any] | None) -> list[str]:
     names = list(report.systems)
     if system is not None:
         if system not in report.systems:
@@ -115,7 +115,7 @@ def load_sides(
         if path_text in loaded:
             report, config, real = loaded[path_text]
             return [Side(name, report, config, f"{real}#{name}" if len(report.systems) > 1 else str(real))
-                    for name in _pick(report, system, path_text, role, config)]
+                    for name in pick_systems(report, system, path_text, role, config)]
         assert scored is not None
         name = raw_names[(role, path_text)]
         return [Side(name, scored[0], scored[1], path_text)]
@@ -167,20 +167,6 @@ def gates_from_config(config_path: str | None, overrides: Sequence[str] = ()) ->
         return []
     raw = load_config(config_path, list(overrides), {}).values
     return parse_gates(raw.get("gates"), plugin_categories())
-
-
-def run_compare(
-    baseline_spec: str,
-    candidate_specs: Sequence[str],
-    config_path: str | None = None,
-    overrides: Sequence[str] = (),
-    settings: CompareSettings | None = None,
-    scored_dir: Path | None = None,
-) -> Comparison:
-    """Everything `relecture compare` does short of writing: load, check, test, judge."""
-    gates = gates_from_config(config_path, overrides)
-    baseline, candidates, notes = load_sides(baseline_spec, candidate_specs, config_path, overrides, scored_dir)
-    return compare(baseline, candidates, gates, settings, config_path=config_path, notes=notes)
 
 
 def default_output_dir(root: str = "runs") -> Path:

@@ -270,8 +270,8 @@ def compare_metrics(
                 result = stats.paired_compare(
                     base_m, cand_m, scorer, settings.n_resamples, settings.n_trials, settings.seed, settings.confidence
                 )
-                row.ci, row.p_value, row.p_value_bs = tuple(result.ci), result.p_value, result.p_value_bs
-                row.baseline_ci, row.candidate_ci = tuple(result.baseline_ci), tuple(result.candidate_ci)
+                row.ci, row.p_value, row.p_value_bs = result.ci, result.p_value, result.p_value_bs
+                row.baseline_ci, row.candidate_ci = result.baseline_ci, result.candidate_ci
                 row.method, row.n_resamples, row.n_trials = method, settings.n_resamples, settings.n_trials
                 row.seed, row.confidence = settings.seed, settings.confidence
             out.append(row)

@@ -222,6 +222,9 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
             name = item["name"] if isinstance(item, dict) else item
             if name not in registry.KINDS[kind]:
                 raise ConfigError(f"{source}: unknown {kind} '{name}' in '{section}'{suggest(name, registry.KINDS[kind])}")
+            extra = registry.KINDS[kind][name].extra
+            if extra:  # a missing extra fails here, before any file is read
+                registry.require_extra(extra, name)
     if values["baseline"] and values["baseline"] not in values["systems"]:
         raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
     parse_gates(values["gates"], plugin_categories())  # a malformed gate fails before any scoring

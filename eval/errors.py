@@ -30,6 +30,3 @@ class InputError(RelectureError):
         self.path = str(path)
         self.line = line
 
-
-class GateFailure(RelectureError):
-    exit_code = 1

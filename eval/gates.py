@@ -437,10 +437,6 @@ def evaluate_gates(gates: Sequence[Gate], contexts: Sequence[GateContext]) -> li
     return [gate.evaluate(ctx) for ctx in contexts for gate in gates]
 
 
-def all_passed(outcomes: Sequence[GateOutcome]) -> bool:
-    return all(outcome.passed for outcome in outcomes)
-
-
 def _p_text(comparison: ComparisonRow | None) -> tuple[str, float | None]:
     if comparison is None:
         return "", None

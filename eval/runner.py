@@ -13,7 +13,7 @@ import sys
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import yaml
 
@@ -57,7 +57,7 @@ def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress
 def score_systems(
     metrics: Sequence[Metric],
     testset: TestSet,
-    hyps: dict[str, Sequence[str]],
+    hyps: Mapping[str, Sequence[str]],
     workers: int = 0,
     on_done: Callable[[int], None] | None = None,
 ) -> dict[str, dict[str, MetricResult]]:

@@ -7,9 +7,11 @@ the test set, never copies of the text.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from itertools import chain
 from typing import Any, Iterable, Literal, Mapping, Sequence
+
+from .version import __version__
 
 SEVERITIES = ("minor", "major", "critical")
 Severity = Literal["minor", "major", "critical"]
@@ -148,6 +150,9 @@ class ErrorSpan:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
+Flag = ErrorSpan  # what relecture.flag() returns: one flagged error
+
+
 @dataclass
 class SystemResult:
     """Everything measured about one system: metric results by name and the flags raised."""
@@ -178,6 +183,45 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     comparisons: list["ComparisonRow"] = field(default_factory=list)
     gates: list["GateOutcome"] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        """Every gate passed (true when there are none)."""
+        return all(gate.passed for gate in self.gates)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Scores, signatures, flag counts, comparisons and gates (results.json without its
+        schema version; per-segment data is segments.jsonl's)."""
+        info = self.info
+        return {
+            "name": self.name,
+            "created": info.get("created"),
+            "relecture_version": __version__,
+            "info": {
+                "versions": info.get("versions", {}),
+                "config_hash": info.get("config_hash"),
+                "data_hash": info.get("data_hash"),
+                "seconds": info.get("seconds"),
+                "testset": {
+                    "name": self.testset.name,
+                    "segments": len(self.testset),
+                    "refs": len(self.testset.refs),
+                    "files": self.testset.origin,
+                },
+            },
+            "systems": {
+                name: {
+                    "origin": result.origin,
+                    "output_hash": info.get("output_hashes", {}).get(name),
+                    "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
+                    "flag_counts": result.flag_counts(),
+                }
+                for name, result in self.systems.items()
+            },
+            "warnings": self.warnings,
+            "comparisons": [row.to_dict() for row in self.comparisons],
+            "gates": [gate.to_dict() for gate in self.gates],
+        }
 
 
 def sha256_lines(lines: Iterable[str]) -> str:
@@ -232,12 +276,6 @@ class Signature:
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return dict(self.fields).get(key, default)
-
-    def with_fields(self, **changes: Any) -> "Signature":
-        """A copy with some fields changed (or added at the end)."""
-        updated = dict(self.fields)
-        updated.update({k.replace("_", "-"): str(v) for k, v in changes.items()})
-        return replace(self, fields=tuple(updated.items()))
 
     @property
     def score_fields(self) -> dict[str, str]:

@@ -69,7 +69,14 @@ def load_testset(spec: dict[str, Any], resolve: Callable[[str], Path]) -> tuple[
         where = local if local.exists() else hf
         columns = read_hf(str(where), spec.get("config"), spec.get("split", "test"))
         default_name = Path(hf).name
-    mapping = spec.get("columns", {})
+    return testset_from_columns(columns, spec.get("columns", {}), where, spec.get("name") or default_name,
+                                spec.get("system") or default_name, limit)
+
+
+def testset_from_columns(columns: Columns, mapping: dict[str, str], where: object, name: str, system: str,
+                         limit: int | None = None) -> tuple[TestSet, dict[str, list[str]], int]:
+    """A test set from named columns (a table file, a `datasets.Dataset`, a pandas DataFrame):
+    src (or source), ref / refs, doc_id, and a system's hyp (or mt, output) when there is one."""
     src_values = _role(columns, "src", mapping, where)
     if src_values is None:
         raise InputError(where, f"no source column (looked for {', '.join(ROLE_COLUMNS['src'])}; set testset.columns.src)")
@@ -80,7 +87,7 @@ def load_testset(spec: dict[str, Any], resolve: Callable[[str], Path]) -> tuple[
         refs.append(_as_text(list(ref_values), where, "ref"))
     multi = _role(columns, "refs", mapping, where)
     if multi is not None:
-        widths = {len(r) if isinstance(r, list) else -1 for r in multi}
+        widths = {len(r) if isinstance(r, (list, tuple)) else -1 for r in multi}
         if len(widths) != 1 or -1 in widths:
             raise InputError(where, "'refs' must be a list with the same number of references on every row")
         for k in range(widths.pop()):
@@ -90,9 +97,9 @@ def load_testset(spec: dict[str, Any], resolve: Callable[[str], Path]) -> tuple[
     systems = {}
     hyp_values = _role(columns, "hyp", mapping, where)
     if hyp_values is not None:
-        systems[spec.get("system") or default_name] = _as_text(list(hyp_values), where, "hyp")[:limit]
+        systems[system] = _as_text(list(hyp_values), where, "hyp")[:limit]
     origin = {"src": str(where)}
-    testset = TestSet(spec.get("name") or default_name, tuple(src[:limit]), tuple(tuple(r[:limit]) for r in refs), doc_ids, origin)
+    testset = TestSet(name, tuple(src[:limit]), tuple(tuple(r[:limit]) for r in refs), doc_ids, origin)
     return testset, systems, len(src)
 
 

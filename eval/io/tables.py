@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
+from ..registry import require_extra
 from .text import decode, read_bytes
 
 Columns = dict[str, list[Any]]
@@ -90,10 +91,8 @@ def _read_delimited(path: Path, delimiter: str) -> Columns:
 def read_hf(name: str, config: str | None = None, split: str = "test", data_files: str | None = None) -> Columns:
     """A `datasets` dataset: a hub name with config and split, a local dataset folder (saved with
     `save_to_disk` or holding data files), or a builder name ("parquet", "json", "csv") with files."""
-    try:
-        import datasets
-    except ImportError:
-        raise InputError(name, "reading Hugging Face datasets needs `pip install relecture[hf]`") from None
+    require_extra("hf", "reading a Hugging Face dataset")
+    import datasets  # the `hf` extra: imported only when a dataset is read
     datasets.disable_progress_bars()
     local = Path(name)
     try:

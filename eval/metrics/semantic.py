@@ -209,8 +209,6 @@ class SimSrc(Metric):
     def score(self, segments: Sequence[Segment], progress: Progress | None = None) -> MetricResult:
         import numpy as np
 
-        from ..encoders import get_use_encoder
-
         self.encoder = get_use_encoder()
         src = self.encoder.encode([seg.src for seg in segments])
         hyp = self.encoder.encode([seg.hyp for seg in segments], progress)

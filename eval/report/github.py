@@ -44,7 +44,7 @@ def _gate_line(config_path: str | None, gate_text: str) -> int | None:
     return None
 
 
-def annotations(comparison: Comparison) -> list[str]:
+def gate_annotations(comparison: Comparison) -> list[str]:
     out = []
     for gate in comparison.gates:
         if gate.passed:
@@ -68,7 +68,7 @@ def emit(comparison: Comparison, markdown: str, stream: TextIO, env: Mapping[str
     $GITHUB_STEP_SUMMARY is set."""
     env = os.environ if env is None else env
     if force_annotations if force_annotations is not None else env.get("GITHUB_ACTIONS") == "true":
-        for line in annotations(comparison):
+        for line in gate_annotations(comparison):
             print(line, file=stream)
     summary = env.get("GITHUB_STEP_SUMMARY")
     if summary:

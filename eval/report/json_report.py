@@ -9,7 +9,6 @@ from typing import Any
 from ..errors import InputError
 from ..io.atomic import atomic_write
 from ..types import ComparisonRow, ErrorSpan, GateOutcome, MetricResult, Report, Signature, SystemResult, TestSet
-from ..version import __version__
 
 # 2: each metric carries `signature_fields` (the Signature as fields and settings) beside the
 # string, and comparisons/gates have a fixed shape. Version 1 files stay readable: their
@@ -20,37 +19,8 @@ SCHEMA_PATH = Path(__file__).with_name("results.schema.json")
 
 
 def results_dict(report: Report) -> dict[str, Any]:
-    info = report.info
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "name": report.name,
-        "created": info.get("created"),
-        "relecture_version": __version__,
-        "info": {
-            "versions": info.get("versions", {}),
-            "config_hash": info.get("config_hash"),
-            "data_hash": info.get("data_hash"),
-            "seconds": info.get("seconds"),
-            "testset": {
-                "name": report.testset.name,
-                "segments": len(report.testset),
-                "refs": len(report.testset.refs),
-                "files": report.testset.origin,
-            },
-        },
-        "systems": {
-            name: {
-                "origin": result.origin,
-                "output_hash": info.get("output_hashes", {}).get(name),
-                "metrics": {m: r.to_dict() for m, r in result.metrics.items()},
-                "flag_counts": result.flag_counts(),
-            }
-            for name, result in report.systems.items()
-        },
-        "warnings": report.warnings,
-        "comparisons": [row.to_dict() for row in report.comparisons],
-        "gates": [gate.to_dict() for gate in report.gates],
-    }
+    """results.json: the schema version, then the Report as a dict."""
+    return {"schema_version": SCHEMA_VERSION, **report.to_dict()}
 
 
 def write_results(report: Report, folder: Path) -> Path:

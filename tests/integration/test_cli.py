@@ -92,7 +92,7 @@ def test_missing_file_exit_3(capsys, tmp_path, write):
 def test_metric_needing_reference_exit_2(capsys, write):
     src, hyp = write("src.fr", SRC_FR), write("hyp.en", HYP_EN)
     code, _, err = run_cli(capsys, "score", "--src", str(src), "--hyp", str(hyp))
-    assert code == 2 and "need --ref" in err
+    assert code == 2 and "need references" in err and "--ref" in err
 
 
 def test_unknown_metric_exit_2(capsys, demo):

@@ -3,6 +3,7 @@ system, a 5% corruption), signature refusal, every exit code, every output forma
 back, compare.md, compare.json, GitHub annotations and step summary), several candidates."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 import xml.etree.ElementTree as ET
@@ -16,7 +17,7 @@ from relecture.cli import main
 from relecture import load_config
 from relecture.report.json_report import read_run, write_results, write_segments
 from relecture.runner import evaluate, write_run
-from relecture.types import ErrorSpan
+from relecture.types import ErrorSpan, Signature
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
@@ -231,6 +232,11 @@ def edited_copy(demo_run: Path, folder: Path, edit) -> Path:
     return folder
 
 
+def with_fields(signature: Signature, **changes: str) -> Signature:
+    """The signature with some fields changed (or added at the end), as another run would sign."""
+    return dataclasses.replace(signature, fields=tuple({**dict(signature.fields), **changes}.items()))
+
+
 SIGNATURE_EDITS = [
     ("bleu", {"tok": "intl"}, "signatures differ in tok (baseline 13a, candidate intl)"),
     ("chrf", {"nc": "5"}, "signatures differ in nc (baseline 6, candidate 5)"),
@@ -245,7 +251,7 @@ SIGNATURE_EDITS = [
 def test_different_signatures_are_refused(demo_run, tmp_path, capsys, metric, changes, message) -> None:
     def edit(report):
         result = report.systems["sys-b"].metrics[metric]
-        result.signature = result.signature.with_fields(**changes)
+        result.signature = with_fields(result.signature, **changes)
 
     cand = edited_copy(demo_run, tmp_path / "cand", edit)
     code, _, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{cand}#sys-b", "-o", str(tmp_path / "o"), *FAST)
@@ -278,7 +284,7 @@ def test_model_metric_weights_hash_is_checked(demo_run, tmp_path, capsys) -> Non
 def test_the_harness_version_alone_is_only_a_warning(demo_run, tmp_path, capsys) -> None:
     def edit(report):
         for result in report.systems["sys-b"].metrics.values():
-            result.signature = result.signature.with_fields(relecture="0.2.0")
+            result.signature = with_fields(result.signature, relecture="0.2.0")
 
     cand = edited_copy(demo_run, tmp_path / "cand", edit)
     code, out, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{cand}#sys-b", "-o", str(tmp_path / "o"), *FAST)
@@ -290,7 +296,7 @@ def test_allow_env_drift_compares_across_library_versions(demo_run, tmp_path, ca
     compared with a warning under --allow-env-drift; a score-defining field stays refused."""
     def edit(report):
         for result in report.systems["sys-b"].metrics.values():
-            result.signature = result.signature.with_fields(version="9.9.9", torch="3.0.0")
+            result.signature = with_fields(result.signature, version="9.9.9", torch="3.0.0")
 
     cand = edited_copy(demo_run, tmp_path / "cand", edit)
     args = ["compare", f"{demo_run}#sys-a", f"{cand}#sys-b", *FAST]
@@ -303,7 +309,7 @@ def test_allow_env_drift_compares_across_library_versions(demo_run, tmp_path, ca
 
     def score_edit(report):
         edit(report)
-        report.systems["sys-b"].metrics["bleu"].signature = report.systems["sys-b"].metrics["bleu"].signature.with_fields(tok="intl")
+        report.systems["sys-b"].metrics["bleu"].signature = with_fields(report.systems["sys-b"].metrics["bleu"].signature, tok="intl")
 
     other = edited_copy(demo_run, tmp_path / "other", score_edit)
     code, _, err = run_cli(capsys, "compare", f"{demo_run}#sys-a", f"{other}#sys-b", *FAST, "-o", str(tmp_path / "o3"), "--allow-env-drift")

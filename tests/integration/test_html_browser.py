@@ -24,7 +24,8 @@ import pytest
 from relecture.cli import main as cli_main
 from relecture.metrics.lexical import BLEU, CHRF, TER
 from relecture.report.html import write_html
-from relecture.types import ErrorSpan, MetricResult, Report, SystemResult, TestSet
+from relecture.report.markdown import render_markdown
+from relecture.types import ComparisonRow, ErrorSpan, GateOutcome, MetricResult, Report, SystemResult, TestSet
 
 pytestmark = pytest.mark.browser
 
@@ -179,14 +180,13 @@ def small_report() -> Report:
     comparisons = []
     for metric in ("bleu", "chrf", "ter"):
         b, c = systems["baseline"].metrics[metric].score, systems["candidate"].metrics[metric].score
-        comparisons.append({"baseline": "baseline", "candidate": "candidate", "metric": metric, "baseline_score": b,
-                            "candidate_score": c, "delta": c - b, "ci": [c - b - 5.0, c - b + 5.0], "p_value": 0.01,
-                            "p_adjusted": 0.03, "signature": "paired-bs|n:1000|seed:12345"})
+        comparisons.append(ComparisonRow("baseline", "candidate", metric, b, c, c - b, metric != "ter", "paired-bs|n:1000|seed:12345",
+                                         ci=(c - b - 5.0, c - b + 5.0), p_value=0.01, p_adjusted=0.03))
     gates = [
-        {"gate": "chrf >= baseline - 1.0", "passed": False, "reason": "chrF fell by more than 1.0", "candidate": "candidate", "metric": "chrf"},
-        {"gate": "critical accuracy/number == 0", "passed": False, "reason": "1 critical accuracy/number flag", "candidate": "candidate",
-         "category": "accuracy/number"},
-        {"gate": "ter <= baseline + 10", "passed": True, "reason": "TER within tolerance", "candidate": "candidate", "metric": "ter"},
+        GateOutcome("chrf >= baseline - 1.0", "metric", False, "chrF fell by more than 1.0", "candidate", metric="chrf"),
+        GateOutcome("critical accuracy/number == 0", "flags", False, "1 critical accuracy/number flag", "candidate",
+                    category="accuracy/number"),
+        GateOutcome("ter <= baseline + 10", "metric", True, "TER within tolerance", "candidate", metric="ter"),
     ]
     info = {"created": "2026-11-27T20:00:00+00:00", "config_hash": "c0ffee", "data_hash": "d00d", "versions": {"relecture": "test"}}
     return Report("flags-run", testset, systems, {"baseline": tuple(BASE), "candidate": tuple(CAND)}, info,
@@ -446,10 +446,28 @@ def test_10000_segments_load_within_bound(tab: Page, tmp_path: Path) -> None:
     assert load_s + explorer_s + filter_s + sort_s + plots_s < 3 * LOAD_BOUND_S, summary
 
 
+def test_report_md_and_html_pick_the_same_worst_segments(tab: Page, tmp_path: Path) -> None:
+    """One severity weighting (relecture.types.SEVERITY_WEIGHT) ranks flagged segments in both
+    reports. The flags are chosen so that the old weights of report.html (1, 3, 9) ranked them
+    otherwise: 3 minor against 1 major, 2 major against 1 critical."""
+    testset = TestSet("weights", tuple(SRC), (tuple(REF),))
+    def flag(seg: int, severity: str) -> ErrorSpan:
+        return ErrorSpan(seg, "numbers", "accuracy/number", severity, 0, 3, False, f"{severity} on {seg}")
+
+    flags = [flag(0, "minor")] * 3 + [flag(1, "major"), flag(2, "critical"), flag(3, "major"), flag(3, "major"), flag(5, "minor")]
+    report = Report("weights", testset, {"mt": scored("mt", testset, CAND, flags)}, {"mt": tuple(CAND)}, {})
+    markdown = [int(line.split()[1].rstrip("*")) for line in render_markdown(report).splitlines() if line.startswith("**Segment ")]
+    assert markdown == [2, 3, 1, 0, 5]
+    path = write_html(report, tmp_path)
+    tab.open(path)
+    html = tab.page.eval_on_selector_all("#look-flags li .seg-link", "links => links.map(a => +a.textContent.slice(1))")
+    assert html == markdown[:len(html)] and len(html) == 5
+
+
 def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None:
     """`relecture compare` of two runs that name their system alike: the page tells baseline and
     candidate apart and shows the comparison rows and word differences."""
-    from relecture import compare_app as compare
+    import relecture
     from relecture.report.html import write_compare_html
 
     runs = {}
@@ -457,7 +475,7 @@ def test_compare_writes_a_report_of_both_runs(tab: Page, tmp_path: Path) -> None
         runs[side] = tmp_path / f"run-{side}"
         assert cli_main(["run", "-c", str(REPO / "configs" / "demo.yaml"), "-o", str(runs[side]), "--quiet",
                          "--set", f"systems={{mt: {REPO / 'data' / 'demo' / output}}}", "--set", "baseline=null"]) == 0
-    comparison = compare.run_compare(str(runs["a"]), [str(runs["b"])])
+    comparison = relecture.compare(runs["a"], runs["b"])
     path = write_compare_html(comparison, tmp_path / "compare")
     assert path == tmp_path / "compare" / "report.html"
 

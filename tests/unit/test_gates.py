@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from relecture.errors import ConfigError
-from relecture.gates import FlagGate, GateContext, MetricGate, all_passed, evaluate_gates, parse_gates
+from relecture.gates import FlagGate, GateContext, MetricGate, evaluate_gates, parse_gates
 from relecture.types import ComparisonRow
 
 # ---------------------------------------------------------------------------- parsing
@@ -184,7 +184,7 @@ SELF_GATES = [
 
 def test_a_system_against_itself_passes_every_relative_gate() -> None:
     outcomes = evaluate_gates(parse_gates(SELF_GATES), [context(comparisons={m: {"p_value": 1.0} for m in BASE_METRICS})])
-    assert all_passed(outcomes), [o.reason for o in outcomes if not o.passed]
+    assert all(o.passed for o in outcomes), [o.reason for o in outcomes if not o.passed]
 
 
 def test_one_outcome_per_candidate_and_gate() -> None:
@@ -195,7 +195,7 @@ def test_one_outcome_per_candidate_and_gate() -> None:
         ("cand", "bleu >= 30", True), ("cand", "any critical: max 1", True),
         ("other", "bleu >= 30", False), ("other", "any critical: max 1", True),
     ]
-    assert not all_passed(outcomes)
+    assert not all(o.passed for o in outcomes)
 
 
 UNJUDGEABLE = [
