@@ -22,6 +22,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import threading
@@ -54,8 +55,29 @@ def tree_rss(root: int) -> tuple[int, int]:
     return total, peak
 
 
+def namespace_cpu() -> float:
+    """CPU seconds used so far by every process in this network namespace (their exited children
+    included): inside --ray-local-cluster's namespace that is the driver, the pool or the Ray
+    cluster's daemons and workers, and nothing else, so it compares the two engines whatever
+    else loads the machine."""
+    own = os.readlink("/proc/self/ns/net")
+    total = 0
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{entry}/ns/net") != own:
+                continue
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def measured(cmd: list[str], cwd: Path) -> dict[str, object]:
-    """Run cmd; wall seconds, peak tree RSS (sum and largest process), exit code, output."""
+    """Run cmd; wall seconds, peak tree RSS (sum and largest process), CPU seconds used in this
+    network namespace meanwhile, exit code, output."""
+    cpu_before = namespace_cpu()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks = [0, 0]
@@ -71,7 +93,7 @@ def measured(cmd: list[str], cwd: Path) -> dict[str, object]:
     out, err = proc.communicate()
     watcher.join()
     return {"wall": time.perf_counter() - started, "rss_sum": peaks[0], "rss_max": peaks[1],
-            "rc": proc.returncode, "out": out, "err": err}
+            "cpu": namespace_cpu() - cpu_before, "rc": proc.returncode, "out": out, "err": err}
 
 
 def make_inputs(data: Path, work: Path, n: int) -> list[Path]:
@@ -129,6 +151,9 @@ def main() -> None:
     print(f"{'tool':40} {'wall (s)':>9} {'peak RSS sum (MB)':>18} {'largest process (MB)':>21}  exit")
     for name, r in runs.items():
         print(f"{name:40} {r['wall']:9.1f} {r['rss_sum'] / 2**20:18.0f} {r['rss_max'] / 2**20:21.0f}  {r['rc']}")
+    if args.ray:
+        # the Ray cluster's daemons are not the driver's children: its RSS above is the driver's
+        print("(Ray run: RSS of the driver only; the cluster's processes are not its children)")
         if r["rc"] != 0:
             print("   " + str(r["err"]).strip().splitlines()[-1][:200] if str(r["err"]).strip() else "   (no message)")
     local = runs["relecture run (streaming, local pool)"]
@@ -141,20 +166,21 @@ def main() -> None:
     if args.ray and local["rc"] == 0 and runs["relecture run --ray"]["rc"] == 0:
         ray_run = runs["relecture run --ray"]
         print(f"Ray overhead (wall, same machine): {float(ray_run['wall']) / float(local['wall']):.2f}x")
+        print(f"Ray overhead (CPU seconds of every process in the namespace: {float(ray_run['cpu']):.0f} vs "
+              f"{float(local['cpu']):.0f}): {float(ray_run['cpu']) / float(local['cpu']):.2f}x")
         same = (args.workdir / "out-local" / "segments.jsonl").read_bytes() == (args.workdir / "out-ray" / "segments.jsonl").read_bytes()
         print(f"segments.jsonl identical between local and Ray runs: {same}")
         local_timings = json.loads((args.workdir / "timings-ray.json").read_text())
     if local_timings:
         seconds = local_timings["block_seconds"]
         work = sum(seconds)
-        wall = float(local_timings["wall"])
         cores = int(local_timings["workers"])
-        serial = max(0.0, wall - work / cores)  # reading, writing, assembly on the driver
+        serial = float(local_timings["driver_cpu"])  # reading, writing, assembly: the driver's CPU seconds
         print(f"per block: {len(seconds)} blocks of <= {local_timings['block_size']:,} segments, "
-              f"{work / len(seconds):.2f} CPU s each on average, driver-side time ~{serial:.0f} s")
+              f"{work / len(seconds):.2f} CPU s each on average; driver CPU {serial:.0f} s")
         for machines in (1, 2, 4, 8, 16):
             print(f"  projected wall on {machines:2d} machine(s) of {cores} cores: {serial + work / (machines * cores):7.0f} s"
-                  f"  (driver part {serial:.0f} s stays)")
+                  f"  (driver CPU {serial:.0f} s + blocks' CPU / cores, machines otherwise idle)")
 
 
 def with_local_cluster(argv: list[str]) -> int:
@@ -191,8 +217,9 @@ def run_once(config_path: str, out: str, timings_path: str, ray_address: str | N
         run_on_ray(config, Path(out), timings=timings)
     else:
         stream_run(config, Path(out), timings=timings)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     timings.update(wall=time.perf_counter() - started, workers=timings.get("workers", worker_count(config.workers)),
-                   block_size=config.engine["block_size"])
+                   block_size=config.engine["block_size"], driver_cpu=usage.ru_utime + usage.ru_stime)
     Path(timings_path).write_text(json.dumps(timings))
 
 
