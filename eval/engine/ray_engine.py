@@ -15,6 +15,7 @@ driver that dies leaves no run folder. Results equal a local run's and carry no 
 """
 from __future__ import annotations
 
+import socket
 from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -53,6 +54,15 @@ def connect(address: str) -> None:
     """Join the cluster at `address` ('auto': the one `ray start` made on this machine)."""
     if ray.is_initialized():
         return
+    host, sep, port = address.rpartition(":")
+    if sep and port.isdigit() and "://" not in address:
+        # Ray retries an unreachable head for minutes before failing: a refused or silent port
+        # is a one-line usage error now.
+        try:
+            socket.create_connection((host, int(port)), timeout=5).close()
+        except OSError as exc:
+            raise UsageError(f"no Ray cluster at '{address}': {exc.strerror or exc} "
+                             "(start one with `ray start --head`, or give --ray HOST:PORT)") from None
     try:
         ray.init(address=address, logging_level="WARNING", log_to_driver=False, include_dashboard=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:

@@ -61,3 +61,13 @@ def test_model_metric_in_actor_equals_local(findings):
     assert findings["model_max_diff"] <= 1e-6
     assert findings["model_segment_max_diff"] <= 1e-6
     assert findings["model_signatures_equal"] is True
+
+
+def test_no_cluster_at_the_address_is_a_usage_error(demo, tmp_path, capsys):
+    from relecture.cli import main
+
+    rc = main(["run", "-c", str(demo.parent.parent / "configs" / "demo.yaml"), "--set", "metrics=[bleu]", "--set", "flaggers=[]",
+               "--ray", "127.0.0.1:1", "-o", str(tmp_path / "run"), "--quiet"])
+    assert rc == 2
+    assert "no Ray cluster at '127.0.0.1:1'" in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
