@@ -16,7 +16,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from relecture.flaggers.common import _encoder, delete_spans, embed_deleted  # noqa: E402
+from relecture.flaggers.common import delete_spans, embed_deleted, encoder  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
 
@@ -30,7 +30,7 @@ def main() -> None:
         texts = handle.read().splitlines()[:args.segments]
     edits = [(text, [(m.start(), m.end())]) for text in texts for m in re.finditer(r"[^\W\d_]{4,}", text)]
     edited = [delete_spans(text, spans) for text, spans in edits]
-    encoder = _encoder()
+    encoder = encoder()
     embed_deleted(edits[:50])
     encoder.encode(edited[:50])
     started = time.perf_counter()

@@ -29,6 +29,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from relecture.flaggers import DEFAULT_FLAGGERS, run_flaggers  # noqa: E402
 from relecture.flaggers.language import _detector  # noqa: E402
+from relecture.flaggers.workers import PARALLEL_FLAG_FROM  # noqa: E402
 from relecture.types import Segment  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
@@ -142,8 +143,9 @@ def speed(args: argparse.Namespace) -> None:
         hyp = handle.read().splitlines()
     segments = [Segment(idx=i, src=s, hyp=h) for i, (s, h) in enumerate(zip(src, hyp))]
     # Load every model first: the figure is throughput, not start-up (lingua's detector, which
-    # the untranslated flagger loads on the first doubtful output, included).
-    run_flaggers(segments[:20], args.flaggers)
+    # the untranslated flagger loads on the first doubtful output, included).  PARALLEL_FLAG_FROM
+    # segments take the two-process path, so the helper process has loaded its models too.
+    run_flaggers(segments[:PARALLEL_FLAG_FROM], args.flaggers)
     _detector()
     started, cpu_before = time.perf_counter(), sum(os.times()[:4])
     flags = run_flaggers(segments, args.flaggers)

@@ -27,10 +27,13 @@ import hashlib
 import json
 import os
 import sqlite3
+import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
+from .errors import InputError
 from .metrics.base import Metric, Progress
 from .types import MetricResult, Segment, Signature
 
@@ -81,12 +84,44 @@ class ScoreCache:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else default_path()
+        if self.path.is_dir():
+            raise InputError(self.path, "the score cache is a folder, not a file; move it away, or set RELECTURE_CACHE "
+                             "to a file path (or to 'off')")
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise InputError(self.path.parent, "is a file, so the score cache cannot be made in it; set RELECTURE_CACHE")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
         self.lock = threading.Lock()
+        try:
+            self.db = self._open()
+        except sqlite3.DatabaseError as exc:
+            # Not a database, or a damaged one (a truncated copy): kept beside, never deleted,
+            # and a new cache is started (every later run would fail on it otherwise).
+            aside = self.path.with_name(f"{self.path.name}.damaged-{int(time.time())}")
+            for suffix in ("", "-wal", "-shm"):
+                part = Path(f"{self.path}{suffix}")
+                if part.exists():
+                    os.replace(part, f"{aside}{suffix}")
+            print(f"relecture: warning: {self.path}: the score cache was damaged ({exc}); moved to {aside}, "
+                  "and a new one started", file=sys.stderr)
+            self.db = self._open()
+
+    def _open(self) -> sqlite3.Connection:
+        db = sqlite3.connect(str(self.path), timeout=60, check_same_thread=False)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(SCHEMA)
+            # reads every page of the two tables' indexes: a truncated file fails here, at open
+            db.execute("SELECT COUNT(*) FROM signatures").fetchone()
+            db.execute("SELECT COUNT(*) FROM scores").fetchone()
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> InputError:
+        return InputError(self.path, f"the score cache is damaged ({exc}); move it away (a new one is made on the "
+                          "next run) or set RELECTURE_CACHE=off")
 
     def close(self) -> None:
         self.db.close()
@@ -104,25 +139,40 @@ class ScoreCache:
         with self.lock:
             for start in range(0, len(wanted), 500):  # SQLite's bound-parameter limit
                 chunk = wanted[start:start + 500]
-                rows = self.db.execute(
-                    f"SELECT key, value FROM scores WHERE sig = ? AND key IN ({','.join('?' * len(chunk))})",
-                    [sig, *chunk],
-                )
-                found.update((key, json.loads(value)) for key, value in rows)
+                try:
+                    rows = self.db.execute(
+                        f"SELECT key, value FROM scores WHERE sig = ? AND key IN ({','.join('?' * len(chunk))})",
+                        [sig, *chunk],
+                    ).fetchall()
+                    found.update((key, json.loads(value)) for key, value in rows)
+                except sqlite3.DatabaseError as exc:
+                    raise self._damaged(exc) from None
+                except ValueError as exc:  # an entry that is not JSON: written by something else
+                    raise self._damaged(sqlite3.DatabaseError(f"an entry is not JSON: {exc}")) from None
         return found
 
     def put_many(self, signature: str, entries: dict[str, dict[str, Any]], extra: dict[str, Any]) -> None:
         sig = _sig_key(signature)
-        with self.lock, self.db:
-            self.db.execute("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?)",
-                            (sig, signature, json.dumps(extra, sort_keys=True)))
-            self.db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
-                                [(sig, key, json.dumps(value)) for key, value in entries.items()])
+        try:
+            with self.lock, self.db:
+                self.db.execute("INSERT OR REPLACE INTO signatures VALUES (?, ?, ?)",
+                                (sig, signature, json.dumps(extra, sort_keys=True)))
+                self.db.executemany("INSERT OR REPLACE INTO scores VALUES (?, ?, ?)",
+                                    [(sig, key, json.dumps(value)) for key, value in entries.items()])
+        except sqlite3.OperationalError as exc:
+            if "readonly" in str(exc) or "unable to open" in str(exc):
+                raise InputError(self.path, f"cannot write the score cache ({exc}); set RELECTURE_CACHE=off or another path") from None
+            raise self._damaged(exc) from None
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from None
 
     def signature_extra(self, signature: str) -> dict[str, Any] | None:
-        with self.lock:
-            row = self.db.execute("SELECT extra FROM signatures WHERE sig = ?", (_sig_key(signature),)).fetchone()
-        return json.loads(row[0]) if row else None
+        try:
+            with self.lock:
+                row = self.db.execute("SELECT extra FROM signatures WHERE sig = ?", (_sig_key(signature),)).fetchone()
+            return json.loads(row[0]) if row else None
+        except (sqlite3.DatabaseError, ValueError) as exc:
+            raise self._damaged(sqlite3.DatabaseError(str(exc))) from None
 
     def __len__(self) -> int:
         with self.lock:
@@ -206,7 +256,8 @@ def entries_of(segments: Sequence[Segment], result: MetricResult) -> tuple[list[
             spans.setdefault(span["seg_idx"], []).append({k: v for k, v in span.items() if k != "seg_idx"})
     derived = set(names) | {f"{name}_ids" for name in names} | set(parts) | {"error_spans"}
     constant: dict[str, Any] = {key: value for key, value in result.extra.items() if key not in derived}
-    constant["__signature__"] = result.signature.to_dict()
+    # fields as a list of pairs: the store sorts mapping keys, and the field order is the signature's
+    constant["__signature__"] = {**result.signature.to_dict(), "fields": [list(pair) for pair in result.signature.fields]}
     constant["__marks__"] = names
     constant["__parts__"] = sorted(parts)
     constant["__spans__"] = spans is not None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Sequence
@@ -85,13 +86,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def system_names(paths: Sequence[str]) -> dict[str, str]:
+    """{name: path}: a name is the file name without its extension, or, where two outputs share
+    it (a/sys.en, b/sys.en), as many of the folders above as tell them apart (a/sys, b/sys)."""
+    if len(set(paths)) != len(paths):
+        twice = next(p for p in paths if paths.count(p) > 1)
+        raise UsageError(f"--hyp {twice} is given twice")
+    parts = [Path(os.path.abspath(p)).with_suffix("").parts for p in paths]
+    depth = 1
+    while depth < max(len(p) for p in parts):
+        names = ["/".join(p[-depth:]) for p in parts]
+        if len(set(names)) == len(names):
+            break
+        depth += 1
+    return dict(zip(["/".join(p[-depth:]) for p in parts], paths))
+
+
 def _adhoc_config(args: argparse.Namespace, metrics: list[str], flaggers: list[str]) -> Any:
     from .api import load_config
 
-    systems: dict[str, str] = {}
-    for path in args.hyp if isinstance(args.hyp, list) else [args.hyp]:
-        name = Path(path).stem
-        systems[path if name in systems else name] = path  # two files named alike: the second by its path
+    systems = system_names(args.hyp if isinstance(args.hyp, list) else [args.hyp])
     return load_config(None, name="adhoc", testset={"src": args.src, "refs": list(args.ref)}, systems=systems,
                        metrics=metrics, flaggers=flaggers, check_language=not args.no_language_check,
                        workers=getattr(args, "workers", 0))
@@ -115,11 +129,9 @@ def cmd_score(args: argparse.Namespace) -> int:
         out = next(iter(per_system.values())) if len(per_system) == 1 else {"systems": per_system}
         print(json.dumps(out, indent=2, ensure_ascii=False))
     else:
-        from rich.console import Console
+        from .report.terminal import make_console, metrics_table
 
-        from .report.terminal import metrics_table
-
-        console = Console()
+        console = make_console()
         for name, res in results.items():
             console.print(metrics_table(res, title=f"{name} ({len(testset)} segments)"))
             if args.segments:
@@ -129,18 +141,18 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from .api import load_config
     from .engine.run import run_engine
-    from .report.terminal import print_gates, print_report
+    from .report.terminal import make_console, print_gates, print_report
+    from .runner import check_output
 
     config = load_config(args.config, [*args.set, *([f"engine.ray.address={args.ray}"] if args.ray else [])])
+    check_output(config, Path(args.output) if args.output else None)  # before hours of scoring
     report, folder = run_engine(config, Path(args.output) if args.output else None, progress=not args.quiet)
     if not args.quiet:
-        console = Console()
+        console = make_console()
         for warning in report.warnings:
-            Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+            make_console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
         print_report(report, console)
         print_gates(report.gates, console)
     print(folder)
@@ -171,13 +183,11 @@ def cmd_flag(args: argparse.Namespace) -> int:
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from rich.console import Console
-
     from .api import compare
     from .compare_app import default_output_dir, write_outputs
     from .report.compare_md import render_compare_markdown
     from .report.github import emit
-    from .report.terminal import print_comparison
+    from .report.terminal import make_console, print_comparison
 
     folder = Path(args.output) if args.output else default_output_dir()
     comparison = compare(args.baseline, args.candidates, config=args.config, overrides=args.set, resamples=args.resamples,
@@ -190,8 +200,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
         for note in comparison.notes:
             print(f"relecture: {note}", file=sys.stderr)
         for warning in comparison.warnings:
-            Console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
-        print_comparison(comparison, Console())
+            make_console(stderr=True).print(f"[yellow]warning:[/] {warning}", highlight=False)
+        print_comparison(comparison, make_console())
     print(folder)
     return 0 if comparison.passed else 1
 
@@ -205,10 +215,10 @@ def cmd_ls(args: argparse.Namespace) -> int:
             print(f"{name:8} {entry.summary}")
         return 0
     width = max(len(name) for name in table) + 1 if table else 5
-    print(f"{'name':{width}} {'reference':9} {'source':6} {'gpu':11} {'hub':4} summary")
+    print(f"{'name':{width}} {'reference':9} {'source':6} {'gpu':11} {'hub':4} {'extra':7} summary")
     for name, entry in table.items():
         print(f"{name:{width}} {'needed' if entry.needs_reference else '-':9} {'needed' if entry.needs_source else '-':6} "
-              f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.summary}")
+              f"{entry.gpu:11} {'yes' if entry.hub else '-':4} {entry.extra or 'core':7} {entry.summary}")
     return 0
 
 
@@ -233,6 +243,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:
+        if args.debug:
+            raise
+        if exc.filename is None:  # not about a file: a bug of ours, reported below
+            print(f"relecture: internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)", file=sys.stderr)
+            return 4
+        # a file we could not read or write (permissions, a full disk): the user's to fix
+        print(f"relecture: error: {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
+        return 3
     except Exception as exc:  # a bug: one line by default, the traceback with --debug
         if args.debug:
             raise

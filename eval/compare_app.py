@@ -42,8 +42,10 @@ def is_run(path: Path) -> bool:
 
 
 def _latest_run(folder: Path) -> Path | None:
-    """runs/<name>/ holds one folder per run, named by time: the latest one."""
-    found = sorted(p.parent for p in folder.glob("*/results.json"))
+    """runs/<name>/ holds one folder per run, named by time: the latest one.  Hidden folders are
+    skipped: `.tmp-*` is a run still being written (or killed while writing), `.old-*` one being
+    replaced."""
+    found = sorted(p.parent for p in folder.glob("*/results.json") if not p.parent.name.startswith("."))
     return found[-1] if found else None
 
 
@@ -101,6 +103,8 @@ def load_sides(
         if is_run(path):
             if path_text not in loaded:
                 loaded[path_text] = load_run(path)
+        elif path.is_dir():
+            raise InputError(path, "a folder, but not a run folder: no results.json in it, nor any run folder with one")
         else:
             raw.append((role, path_text, system))
     scored: tuple[Report, dict[str, Any]] | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ from . import registry
 from .errors import ConfigError
 from .flaggers.base import Flagger
 from .gates import parse_gates, plugin_categories
-from .registry import resolve, suggest
+from .registry import resolve_plugin, suggest
 
 # key -> (accepted types, default). Nested dicts are described by nested schemas.
 TESTSET_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
@@ -60,6 +61,30 @@ ENGINE_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
 RAY_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "address": ((str,), "auto"),         # "auto": the cluster `ray start` made on this machine
 }
+
+
+# A config expands to at most this many values (keys, list items, scalars), counted with every
+# YAML alias expanded: a "billion laughs" of nested aliases (9 levels of 9 = 387 million values)
+# is refused here, before `resolved()` or an error message would expand it (issue 11).
+MAX_CONFIG_VALUES = 100_000
+_short = reprlib.Repr()
+_short.maxstring, _short.maxother, _short.maxlist, _short.maxdict, _short.maxlevel = 60, 60, 4, 4, 2
+
+
+def _check_size(raw: Any, source: str) -> None:
+    """Refuse a config that expands past MAX_CONFIG_VALUES (or that holds itself: `&a [*a]`)."""
+    stack, seen = [raw], 0
+    while stack:
+        node = stack.pop()
+        seen += 1
+        if seen > MAX_CONFIG_VALUES:
+            raise ConfigError(f"{source}: the config expands to more than {MAX_CONFIG_VALUES:,} values "
+                              "(nested YAML aliases?); write it out plainly")
+        if isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, (list, tuple)):
+            stack.extend(node)
 
 
 @dataclass
@@ -141,6 +166,7 @@ def load_config(path: Any, overrides: list[str], values: dict[str, Any]) -> RunC
     raw = {**raw, **values}
     for item in overrides:
         set_dotted(raw, item)
+    _check_size(raw, source)
     return RunConfig(validate(raw, source), base_dir=base_dir, source=source)
 
 
@@ -175,7 +201,7 @@ def _check(section: str, data: dict[str, Any], schema: dict[str, tuple[tuple[typ
         # bool is an int in Python; a YAML `true` must not pass as a number of workers.
         if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
             expected = " or ".join(t.__name__ for t in types)
-            raise ConfigError(f"{source}: '{where}' must be {expected}, not {type(value).__name__} ({value!r})")
+            raise ConfigError(f"{source}: '{where}' must be {expected}, not {type(value).__name__} ({_short.repr(value)})")
         out[key] = value
     for key, (_, default) in schema.items():
         out.setdefault(key, json.loads(json.dumps(default)))
@@ -188,7 +214,7 @@ def _names(section: str, value: Any, source: str) -> list[Any]:
         if isinstance(item, dict) and not isinstance(item.get("name"), str):
             raise ConfigError(f"{source}: each entry of '{section}' given as a mapping needs a 'name'")
         if not isinstance(item, (str, dict)):
-            raise ConfigError(f"{source}: '{section}' entries must be names or mappings, not {item!r}")
+            raise ConfigError(f"{source}: '{section}' entries must be names or mappings, not {_short.repr(item)}")
     return items
 
 
@@ -212,7 +238,7 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
             raise ConfigError(f"{source}: 'systems.{name}' must be a file path or a mapping with 'path'")
     for plugin in values["plugins"]:
         if not isinstance(plugin, str) or ":" not in plugin:
-            raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {plugin!r}")
+            raise ConfigError(f"{source}: plugin entries are 'module:Class' strings, not {_short.repr(plugin)}")
         registry.register_plugin("flagger" if _is_flagger(plugin) else "metric", plugin)
     values["metrics"] = _names("metrics", values["metrics"], source)
     values["flaggers"] = _names("flaggers", values["flaggers"], source)
@@ -236,14 +262,13 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
     if engine["ray"] is not None:
         engine["ray"] = _check("engine.ray.", engine["ray"], RAY_SCHEMA, source)
     values["engine"] = engine
+    if ts["limit"] is not None and ts["limit"] < 1:
+        raise ConfigError(f"{source}: 'testset.limit' must be 1 or more (the first N segments), not {ts['limit']}")
     if values["workers"] < 0:
         raise ConfigError(f"{source}: 'workers' must be 0 (all cores) or more")
     return values
 
 
 def _is_flagger(target: str) -> bool:
-    try:
-        cls = resolve(target)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(f"plugin '{target}' cannot be imported: {exc}") from None
+    cls = resolve_plugin(target)
     return isinstance(cls, type) and issubclass(cls, Flagger)

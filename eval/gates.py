@@ -37,6 +37,7 @@ from typing import Any, Mapping, Sequence
 
 from .errors import ConfigError
 from . import registry
+from .flaggers.base import Flagger
 from .registry import suggest
 from .types import CATEGORIES, SEVERITIES, ComparisonRow, GateOutcome
 
@@ -428,7 +429,8 @@ def plugin_categories() -> list[str]:
             cls = registry.resolve(entry.target)
         except (ImportError, AttributeError, ValueError):
             continue  # reported where the plugin is loaded
-        found.extend(getattr(cls, "categories", ()) or ())
+        if isinstance(cls, type) and issubclass(cls, Flagger):  # others are refused where plugins load
+            found.extend(cls.categories)
     return found
 
 

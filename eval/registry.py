@@ -94,12 +94,23 @@ def load(kind: str, name: str) -> Any:
     return resolve(entry.target)
 
 
+def resolve_plugin(target: str) -> Any:
+    """A user's "module:Class"; whatever importing their module raises (a syntax error, a
+    relative module name, an exception at import) is a config error naming it, not a bug of ours."""
+    module_name = target.partition(":")[0]
+    if not module_name or module_name.startswith("."):
+        raise ConfigError(f"plugin '{target}': give an absolute module name (package.module:Class), not a relative one")
+    try:
+        return resolve(target)
+    except SyntaxError as exc:
+        raise ConfigError(f"plugin '{target}' cannot be imported: {exc.filename}:{exc.lineno}: syntax error: {exc.msg}") from None
+    except Exception as exc:
+        raise ConfigError(f"plugin '{target}' cannot be imported: {type(exc).__name__}: {exc}") from None
+
+
 def register_plugin(kind: str, target: str) -> str:
     """Register a user's "module:Class" (config `plugins:`); the class's `name` is its key."""
-    try:
-        cls = resolve(target)
-    except (ImportError, AttributeError, ValueError) as exc:
-        raise ConfigError(f"plugin '{target}' cannot be imported: {exc}") from None
+    cls = resolve_plugin(target)
     name = getattr(cls, "name", None)
     if not isinstance(name, str):
         raise ConfigError(f"plugin '{target}' has no string attribute 'name'")

@@ -303,7 +303,10 @@ class Signature:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "Signature":
-        return cls.of(str(data["metric"]), dict(data.get("fields") or {}), data.get("settings"))
+        """From to_dict()'s shape; `fields` may also be a list of [key, value] pairs."""
+        fields = data.get("fields") or {}
+        return cls.of(str(data["metric"]), fields if isinstance(fields, Mapping) else [tuple(pair) for pair in fields],
+                      data.get("settings"))
 
     @classmethod
     def from_legacy(cls, text: str) -> "Signature":

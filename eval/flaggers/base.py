@@ -14,6 +14,9 @@ class Flagger(ABC):
     name: str = ""
     needs_reference: bool = False
     needs_source: bool = True
+    # categories this flagger adds beyond relecture.types.CATEGORIES (and the finer ones below
+    # them), so that gates may name them (eval/gates.py: plugin_categories)
+    categories: tuple[str, ...] = ()
 
     def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
         """All findings for one system's segments, in segment order. Flaggers that judge each

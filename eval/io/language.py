@@ -46,6 +46,20 @@ def sample_indices(lines: Sequence[str]) -> list[int]:
     return list(range(0, len(lines), step))[:SAMPLE]
 
 
+# The languages a wrong file is most likely in, for the "neither French nor English" check (a
+# German output file passed with a mere warning: issue 11).  Low-accuracy mode (trigrams only):
+# enough for whole sentences, and its models load in a fraction of a second.
+OTHER_LANGUAGES = ("GERMAN", "SPANISH", "ITALIAN", "PORTUGUESE", "DUTCH")
+
+
+@lru_cache(maxsize=1)
+def wide_detector() -> Any:
+    from lingua import Language, LanguageDetectorBuilder
+
+    languages = [Language.FRENCH, Language.ENGLISH] + [getattr(Language, name) for name in OTHER_LANGUAGES]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
 def _code(language: Any) -> str | None:
     return {"FRENCH": "fr", "ENGLISH": "en"}.get(getattr(language, "name", ""), None)
 
@@ -57,7 +71,8 @@ def check_language(lines: Sequence[str], expected: str, origin: Path | str, role
     if not sample:
         return []
     found = detect([texts[i] for i in sample], expected)  # ~100 lines: no thread pool
-    wrong = [i for i, code in zip(sample, found) if code not in (expected, None)]
+    neither = _neither(lines, sample, origin, role, expected)
+    wrong = [i for i, code in zip(sample, found) if code not in (expected, None) and i not in neither]
     other = NAMES["en" if expected == "fr" else "fr"]
     if len(wrong) > FAIL_SHARE * len(sample):
         hint = " (are --src and --hyp swapped?)" if role in ("source", "output") else ""
@@ -66,7 +81,27 @@ def check_language(lines: Sequence[str], expected: str, origin: Path | str, role
             f"the {role} should be {NAMES[expected]}, but {len(wrong)} of {len(sample)} sampled lines are {other}{hint}",
             line=wrong[0] + 1,
         )
+    warnings = []
     if wrong:
-        shown = ", ".join(str(i + 1) for i in wrong[:5]) + (" ..." if len(wrong) > 5 else "")
-        return [f"{origin}: {len(wrong)} of {len(sample)} sampled {role} lines look {other}, not {NAMES[expected]} (lines {shown})"]
-    return []
+        warnings.append(f"{origin}: {len(wrong)} of {len(sample)} sampled {role} lines look {other}, not {NAMES[expected]} (lines {_shown(wrong)})")
+    if neither:
+        names = sorted({name.title() for name in neither.values()})
+        warnings.append(f"{origin}: {len(neither)} of {len(sample)} sampled {role} lines look {' or '.join(names)}, "
+                        f"not {NAMES[expected]} (lines {_shown(sorted(neither))})")
+    return warnings
+
+
+def _shown(lines: Sequence[int]) -> str:
+    return ", ".join(str(i + 1) for i in lines[:5]) + (" ..." if len(lines) > 5 else "")
+
+
+def _neither(lines: Sequence[str], sample: Sequence[int], origin: Path | str, role: str, expected: str) -> dict[int, str]:
+    """{line index: language} of sampled lines in a third language; an InputError when most are."""
+    found = wide_detector().detect_languages_in_parallel_of([lines[i] for i in sample])
+    third = {i: language.name for i, language in zip(sample, found)
+             if language is not None and language.name in OTHER_LANGUAGES}
+    if len(third) > FAIL_SHARE * len(sample):
+        top = max(set(third.values()), key=list(third.values()).count).title()
+        raise InputError(origin, f"the {role} should be {NAMES[expected]}, but {len(third)} of {len(sample)} sampled "
+                         f"lines are in another language ({top})", line=min(third) + 1)
+    return third

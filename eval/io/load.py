@@ -7,10 +7,11 @@ many lines as the source.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..errors import InputError
 from ..types import TestSet
+from .alignment import misalignment_warning
 from .language import check_language
 from .tables import Columns, column, read_hf, read_table
 from .text import read_lines
@@ -27,9 +28,9 @@ ROLE_COLUMNS = {
 
 def _as_text(values: list[Any], origin: object, role: str) -> list[str]:
     for number, value in enumerate(values, start=1):
-        if value is None:
-            values[number - 1] = ""
-        elif not isinstance(value, str):
+        if value is None:  # an empty segment is "", a null is a hole in the data (issue 11)
+            raise InputError(origin, f"{role} is null; write \"\" for an empty segment", line=number)
+        if not isinstance(value, str):
             raise InputError(origin, f"{role} must be text, not {type(value).__name__}", line=number)
     return values
 
@@ -103,8 +104,11 @@ def testset_from_columns(columns: Columns, mapping: dict[str, str], where: objec
     return testset, systems, len(src)
 
 
-def load_system(spec: str | dict[str, Any], resolve: Callable[[str], Path], n_src: int, src_origin: object) -> tuple[list[str], Path]:
-    """One system's outputs: a text file, or a column of a table."""
+def load_system(spec: str | dict[str, Any], resolve: Callable[[str], Path], n_src: int, src_origin: object,
+                src: Sequence[str] = ()) -> tuple[list[str], Path]:
+    """One system's outputs: a text file, or a column of a table.  A table that has its own
+    source column must hold the test set's sources, line for line (a table shifted by one line
+    against the test set is refused, not scored)."""
     if isinstance(spec, str):
         path = resolve(spec)
         lines = read_lines(path)
@@ -112,7 +116,19 @@ def load_system(spec: str | dict[str, Any], resolve: Callable[[str], Path], n_sr
         path = resolve(spec["path"])
         columns = read_table(path, spec.get("format"))
         lines = _as_text(list(column(columns, spec.get("column", "hyp"), path)), path, "hyp")
+        own_src = _role(columns, "src", {}, path)
+        if own_src is not None and src:
+            _same_sources(own_src, src, path, src_origin)
     return _aligned(lines, n_src, path, src_origin), path
+
+
+def _same_sources(own: Sequence[Any], src: Sequence[str], path: Path, src_origin: object) -> None:
+    for number, (mine, theirs) in enumerate(zip(own, src), start=1):
+        if mine != theirs:
+            shifted = " (shifted by one line?)" if number < len(src) and (
+                (number < len(own) and own[number] == theirs) or mine == src[number]) else ""
+            raise InputError(path, f"its src column differs from the test set's source {src_origin} here{shifted}; "
+                             "the table's outputs are not aligned with the test set", line=number)
 
 
 def _aligned(lines: list[str], expected: int, path: Path, src_origin: object) -> list[str]:
@@ -128,4 +144,6 @@ def language_warnings(testset: TestSet, systems: dict[str, list[str]], origins: 
         warnings += check_language(ref, "en", testset.origin.get(f"ref{k}", f"reference {k}"), "reference")
     for name, hyps in systems.items():
         warnings += check_language(hyps, "en", origins.get(name, name), "output")
+        shifted = misalignment_warning(testset.src, hyps, origins.get(name, name))
+        warnings += [shifted] if shifted else []
     return warnings

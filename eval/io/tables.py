@@ -33,10 +33,44 @@ def read_table(path: Path | str, fmt: str | None = None) -> Columns:
         return _rows_to_columns(path, _read_jsonl(path))
     if fmt in ("tsv", "csv"):
         return _read_delimited(path, "\t" if fmt == "tsv" else ",")
-    if fmt in ("parquet", "json"):
-        read_bytes(path)  # missing / empty checks with our messages
-        return read_hf(fmt, data_files=str(path), split="train")
+    if fmt == "parquet":
+        return _rows_to_columns(path, _read_parquet(path))
+    if fmt == "json":
+        return _rows_to_columns(path, _read_json(path))
     raise InputError(path, f"unknown table format '{fmt}'")
+
+
+def _read_parquet(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a parquet file (pyarrow, from the hf extra), numbered from 1."""
+    read_bytes(path)  # missing, empty and special-file checks with our messages
+    try:
+        import pyarrow
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(path, "reading parquet needs `pip install relecture[hf]`") from None
+    try:
+        rows = pq.read_table(path).to_pylist()
+    except (pyarrow.ArrowException, OSError) as exc:
+        raise InputError(path, f"not a readable parquet file: {str(exc).splitlines()[0]}") from None
+    if not rows:
+        raise InputError(path, "the table has no rows")
+    return list(enumerate(rows, start=1))
+
+
+def _read_json(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """Rows of a .json table: an array of objects (numbered by item), or JSON lines."""
+    text = decode(path, read_bytes(path))
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":  # one object a line, named .json
+            return _read_jsonl(path)
+        raise InputError(path, f"invalid JSON: {exc.msg}", line=exc.lineno) from None
+    if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+        raise InputError(path, "a .json table must be an array of objects (one per segment)")
+    if not data:
+        raise InputError(path, "the table has no rows")
+    return list(enumerate(data, start=1))
 
 
 def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
@@ -55,6 +89,8 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 def _rows_to_columns(path: Path, rows: list[tuple[int, dict[str, Any]]]) -> Columns:
+    if not rows:
+        raise InputError(path, "the table has no rows")
     keys: list[str] = []
     for _, row in rows:
         keys.extend(k for k in row if k not in keys)
@@ -77,14 +113,19 @@ def _read_delimited(path: Path, delimiter: str) -> Columns:
     except StopIteration:
         raise InputError(path, "file is empty") from None
     columns: Columns = {name: [] for name in header}
-    for row in reader:
-        number = reader.line_num
-        if not row:
-            continue
-        if len(row) != len(header):
-            raise InputError(path, f"{len(row)} fields, but the header has {len(header)}", line=number)
-        for name, value in zip(header, row):
-            columns[name].append(value)
+    try:
+        for row in reader:
+            number = reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise InputError(path, f"{len(row)} fields, but the header has {len(header)}", line=number)
+            for name, value in zip(header, row):
+                columns[name].append(value)
+    except csv.Error as exc:
+        raise InputError(path, f"malformed {'TSV' if delimiter == chr(9) else 'CSV'}: {exc}", line=reader.line_num) from None
+    if not any(columns.values()):
+        raise InputError(path, "the table has a header but no rows")
     return columns
 
 

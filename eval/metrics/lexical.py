@@ -46,6 +46,7 @@ class SacreMetric(Metric):
 
     def __init__(self, **kwargs: Any) -> None:
         self.kwargs = kwargs
+        self._sacre()  # bad settings (tokenize: nope) fail here, when the config is read, not mid-run
 
     def settings(self) -> dict[str, Any]:
         return dict(self.kwargs)

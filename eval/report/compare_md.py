@@ -13,7 +13,7 @@ from ..comparison import Comparison, SegmentChange
 from ..io.atomic import atomic_write
 from ..types import ComparisonRow, ErrorSpan, GateOutcome
 from .text import cell as _cell
-from .text import fmt_delta, fmt_p, fmt_score, mark_spans
+from .text import code, fmt_delta, fmt_p, fmt_score, mark_spans
 
 SIGNIFICANCE = 0.05  # the level at which a delta is shown in bold
 
@@ -31,7 +31,7 @@ def headline(comparison: Comparison) -> str:
 def render_compare_markdown(comparison: Comparison) -> str:
     info = comparison.info
     candidates = ", ".join(c.system for c in comparison.candidates)
-    lines = [f"# Relecture: {candidates} vs {comparison.baseline.system}", "", f"**{headline(comparison)}**", ""]
+    lines = [f"# Relecture: {_cell(candidates)} vs {_cell(comparison.baseline.system)}", "", f"**{headline(comparison)}**", ""]
     method = (f"Test set {info.get('testset')} · {info.get('segments')} segments · data {info.get('data_hash') or '?'} · "
               f"paired bootstrap, {info['n_resamples']:,} resamples ({info['confidence']:.0%} CI of Δ) · "
               f"approximate randomization, {info['n_trials']:,} trials · seed {info['seed']}")
@@ -57,7 +57,7 @@ def _gates_table(gates: Sequence[GateOutcome]) -> list[str]:
     lines = ["## Gates", "", "| | candidate | gate | reason |", "|---|---|---|---|"]
     for gate in sorted(gates, key=lambda g: g.passed):  # failures first
         mark = "✅" if gate.passed else "❌"
-        lines.append(f"| {mark} | {_cell(gate.candidate)} | `{_cell(gate.gate)}` | {_cell(gate.reason)} |")
+        lines.append(f"| {mark} | {_cell(gate.candidate)} | {code(gate.gate)} | {_cell(gate.reason)} |")
     return lines + [""]
 
 
@@ -126,7 +126,7 @@ def _side_by_side(entries: Sequence[SegmentChange], with_scores: bool) -> list[s
                 change += f"; new: {_flag_text(entry.new_flags)}"
         else:
             change = _flag_text(entry.new_flags)
-        lines.append(f"| {entry.seg_idx} | {_cell(src)} | {_cell(entry.baseline_hyp) or '*(empty)*'} | {_cell(cand)} | {_cell(change)} |")
+        lines.append(f"| {entry.seg_idx} | {src} | {_cell(entry.baseline_hyp) or '*(empty)*'} | {cand} | {_cell(change)} |")
     return lines + [""]
 
 
@@ -135,7 +135,7 @@ def _worse_section(comparison: Comparison, candidate: str) -> list[str]:
     if worse is None:
         return []
     drops, newly = worse.largest_drops, worse.newly_flagged
-    lines = [f"## Segments that got worse: {candidate}", ""]
+    lines = [f"## Segments that got worse: {_cell(candidate)}", ""]
     if not drops and not newly:
         return lines + ["No segment scored lower or gained a flag.", ""]
     if drops:

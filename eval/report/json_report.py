@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from ..errors import InputError
 from ..io.atomic import atomic_write
 from ..types import ComparisonRow, ErrorSpan, GateOutcome, MetricResult, Report, Signature, SystemResult, TestSet
@@ -60,10 +62,59 @@ def segment_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
+# Characters that end a line for str.splitlines() and other readers though JSON keeps them raw
+# inside strings: written escaped, so that each segment stays on one line for any reader (a
+# segment with U+2028 made `compare` fail on its own run folder: issue 11).
+_LINE_BREAKS = {ch: f"\\u{ord(ch):04x}" for ch in "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"}
+_LINE_BREAKS_TABLE = str.maketrans(_LINE_BREAKS)
+
+
+def jsonl_line(row: Any) -> str:
+    """One JSON line (UTF-8 text kept readable, every line-breaking character escaped)."""
+    return json.dumps(row, ensure_ascii=False).translate(_LINE_BREAKS_TABLE) + "\n"
+
+
 def write_segments(report: Report, folder: Path) -> Path:
     path = folder / "segments.jsonl"
-    atomic_write(path, "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in segment_rows(report)))
+    atomic_write(path, "".join(jsonl_line(row) for row in segment_rows(report)))
     return path
+
+
+# What each segments.jsonl row must hold, and of which type (hand-edited files are checked).
+ROW_KEYS: dict[str, tuple[type, ...]] = {"system": (str,), "seg_idx": (int,), "src": (str,), "hyp": (str,),
+                                         "refs": (list,), "scores": (dict,)}
+
+
+def _check_row(row: Any, path: Path, number: int) -> dict[str, Any]:
+    if not isinstance(row, dict):
+        raise InputError(path, "each line must be a JSON object", line=number)
+    for key, types in ROW_KEYS.items():
+        if key not in row:
+            raise InputError(path, f"missing key '{key}'", line=number)
+        if not isinstance(row[key], types) or isinstance(row[key], bool):
+            raise InputError(path, f"'{key}' must be {types[0].__name__}, not {type(row[key]).__name__}", line=number)
+    for metric, value in row["scores"].items():
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            raise InputError(path, f"score '{metric}' must be a number, not {type(value).__name__}", line=number)
+    return row
+
+
+def read_segment_rows(seg_path: Path) -> list[dict[str, Any]]:
+    """The rows of a segments.jsonl, each checked; lines are split on \\n only (a raw U+2028 in
+    an older file is text, not a line end)."""
+    try:
+        text = seg_path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(seg_path, f"not UTF-8 text (byte {exc.start})") from None
+    rows = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise InputError(seg_path, f"invalid JSON: {exc.msg}", line=number) from None
+            rows.append(_check_row(row, seg_path, number))
+    return rows
 
 
 def read_run(path: Path | str) -> Report:
@@ -78,15 +129,34 @@ def read_run(path: Path | str) -> Report:
         raise InputError(results_path, f"invalid JSON: {exc}") from None
     if not isinstance(results, dict) or results.get("schema_version") not in READABLE_VERSIONS:
         raise InputError(results_path, f"unsupported results schema_version {results.get('schema_version') if isinstance(results, dict) else None!r}; expected one of {', '.join(map(str, READABLE_VERSIONS))}")
-    rows: list[dict[str, Any]] = []
     seg_path = results_path.with_name("segments.jsonl")
     if seg_path.is_file():
-        for number, line in enumerate(seg_path.read_text(encoding="utf-8").splitlines(), start=1):
-            if line.strip():
-                try:
-                    rows.append(json.loads(line))
-                except json.JSONDecodeError as exc:
-                    raise InputError(seg_path, f"invalid JSON: {exc.msg}", line=number) from None
+        rows = read_segment_rows(seg_path)
+    elif _written_without_jsonl(results_path.with_name("config.yaml")):
+        rows = []  # a complete run configured without per-segment rows: corpus deltas only
+    else:
+        raise InputError(seg_path, "missing, though the run's config asks for it (reports: jsonl): the run is "
+                         "incomplete (killed while writing, or files removed)")
+    try:
+        return _report_of(results, rows, seg_path)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        detail = f"missing key {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+        raise InputError(results_path, f"malformed results ({detail}); was it edited by hand?") from None
+
+
+def _written_without_jsonl(config_path: Path) -> bool:
+    """Whether the run's config.yaml lists its reports without jsonl (then no segments.jsonl is
+    due); False when there is no readable config to say so."""
+    try:
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return False
+    reports = config.get("reports") if isinstance(config, dict) else None
+    names = [r.get("name") if isinstance(r, dict) else r for r in reports] if isinstance(reports, list) else None
+    return names is not None and "jsonl" not in names
+
+
+def _report_of(results: dict[str, Any], rows: list[dict[str, Any]], seg_path: Path) -> Report:
     by_system: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         by_system.setdefault(row["system"], []).append(row)
@@ -104,6 +174,9 @@ def read_run(path: Path | str) -> Report:
     hyps: dict[str, tuple[str, ...]] = {}
     for name, sysdata in results["systems"].items():
         seg_rows = sorted(by_system.get(name, []), key=lambda r: r["seg_idx"])
+        if [r["seg_idx"] for r in seg_rows] != list(range(len(first))):
+            raise InputError(seg_path, f"system '{name}' has {len(seg_rows)} segments, not the {len(first)} of the others "
+                             "(or their seg_idx are not 0..n-1): the run is incomplete")
         hyps[name] = tuple(r["hyp"] for r in seg_rows)
         metrics = {}
         for metric, data in sysdata["metrics"].items():

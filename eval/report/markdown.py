@@ -8,7 +8,7 @@ from ..io.atomic import atomic_write
 from ..types import SEVERITIES, Report, worst_segments
 from .compare_md import report_sections
 from .text import cell as _cell
-from .text import fmt_score, mark_spans
+from .text import code, fmt_score, mark_spans
 
 WORST_SHOWN = 10
 
@@ -36,7 +36,7 @@ def render_markdown(report: Report) -> str:
     info, ts = report.info, report.testset
     metrics = metric_names(report)
     best = best_marks(report)
-    lines = [f"# Relecture report: {report.name}", ""]
+    lines = [f"# Relecture report: {_cell(report.name)}", ""]
     lines += [f"Run {info.get('created', '?')} · relecture {info.get('versions', {}).get('relecture', '?')} · "
               f"config {info.get('config_hash', '?')} · data {info.get('data_hash', '?')}", ""]
     if report.warnings:
@@ -53,9 +53,9 @@ def render_markdown(report: Report) -> str:
             cells.append(f"**{value}**" if best.get(m) == name else value)
         lines.append(f"| {_cell(name)} | " + " | ".join(cells) + " |")
     lines += ["", "Best per column in bold; ↑ higher is better, ↓ lower is better.", ""]
-    lines += ["## Data", "", f"- test set: {ts.name}, {len(ts)} segments, {len(ts.refs)} reference(s)"]
-    lines += [f"- {role}: `{path}`" for role, path in ts.origin.items()]
-    lines += [f"- system {name}: `{r.origin}` (sha256 {info.get('output_hashes', {}).get(name, '?')})" for name, r in report.systems.items()]
+    lines += ["## Data", "", f"- test set: {_cell(ts.name)}, {len(ts)} segments, {len(ts.refs)} reference(s)"]
+    lines += [f"- {_cell(role)}: {code(path)}" for role, path in ts.origin.items()]
+    lines += [f"- system {_cell(name)}: {code(r.origin)} (sha256 {info.get('output_hashes', {}).get(name, '?')})" for name, r in report.systems.items()]
     lines.append("")
     if any(r.flags for r in report.systems.values()):
         lines += _flags_section(report)
@@ -64,7 +64,7 @@ def render_markdown(report: Report) -> str:
     lines += ["## Signatures", ""]
     for m in metrics:
         sigs = sorted({str(r.metrics[m].signature) for r in report.systems.values() if m in r.metrics})
-        lines += [f"- `{sig}`" for sig in sigs]
+        lines += [f"- {code(sig)}" for sig in sigs]
     lines.append("")
     return "\n".join(lines)
 
@@ -86,14 +86,14 @@ def _flags_section(report: Report) -> list[str]:
         worst = worst_segments(result.flags, WORST_SHOWN)
         if not worst:
             continue
-        lines += [f"### Worst segments: {name}", ""]
+        lines += [f"### Worst segments: {_cell(name)}", ""]
         for seg_idx, flags in worst:
             hyp_flags = [f for f in flags if not f.on_source]
             src_flags = [f for f in flags if f.on_source]
             lines.append(f"**Segment {seg_idx}** ({', '.join(sorted({f.severity for f in flags}, key=SEVERITIES.index))})")
             lines.append("")
-            lines.append(f"- source: {_cell(mark_spans(report.testset.src[seg_idx], src_flags))}")
-            lines.append(f"- output: {_cell(mark_spans(report.hyps[name][seg_idx], hyp_flags)) or '(empty)'}")
+            lines.append(f"- source: {mark_spans(report.testset.src[seg_idx], src_flags)}")
+            lines.append(f"- output: {mark_spans(report.hyps[name][seg_idx], hyp_flags) or '(empty)'}")
             for flag in flags:
                 lines.append(f"  - {flag.severity} · {flag.category}: {_cell(flag.message)}")
             lines.append("")

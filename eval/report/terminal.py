@@ -1,5 +1,7 @@
-"""The rich tables printed in the terminal."""
+"""The rich tables printed in the terminal, and the console they are printed on."""
 from __future__ import annotations
+
+import sys
 
 from rich.console import Console
 from rich.table import Table
@@ -9,6 +11,19 @@ from ..types import GateOutcome, MetricResult, Report
 from .compare_md import ci_text, headline
 from .markdown import best_marks, metric_names
 from .text import fmt_delta, fmt_p, fmt_score
+
+
+# Off a terminal (CI logs, a pipe), lines are never wrapped: rich's default of 80 columns split
+# signatures and messages mid-word in CI logs (issue 11).
+UNWRAPPED = 100_000
+
+
+def make_console(stderr: bool = False) -> Console:
+    """The console for command output: the terminal's width, or no wrapping off a terminal."""
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty():
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=UNWRAPPED, soft_wrap=True, no_color=True)
 
 
 def _fmt(result: MetricResult | None) -> str:
@@ -38,7 +53,7 @@ def summary_table(report: Report) -> Table:
 
 
 def print_report(report: Report, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or make_console()
     console.print(summary_table(report))
 
 

@@ -531,7 +531,8 @@ def test_results_without_segments_give_deltas_only(demo_run, tmp_path, capsys) -
     bare = tmp_path / "bare"
     bare.mkdir()
     (bare / "results.json").write_text((demo_run / "results.json").read_text())
-    (bare / "config.yaml").write_text((demo_run / "config.yaml").read_text())
+    config = yaml.safe_load((demo_run / "config.yaml").read_text())
+    (bare / "config.yaml").write_text(yaml.safe_dump({**config, "reports": ["json"]}))  # run written without jsonl
     code, _, err = run_cli(capsys, "compare", f"{bare}#sys-a", f"{bare}#sys-b", "-o", str(tmp_path / "o"), *FAST)
     assert code == 0 and "delta only" in err
     rows = json.loads((tmp_path / "o" / "compare.json").read_text())["comparisons"]

@@ -220,10 +220,8 @@ def hostile_report() -> Report:
         flags = [ErrorSpan(i, XSS[5], XSS[i % n], "critical", 0, len(texts[i]), False, XSS[(i + 1) % n]) for i in range(n)]
         flags.append(ErrorSpan(0, XSS[0], "accuracy/omission", "major", 0, 6, True, XSS[3]))
         systems[name] = SystemResult(name, metrics, flags, origin=XSS[6])
-    comparisons = [{"baseline": "plain", "candidate": evil_system, "metric": "chrf", "baseline_score": 50.0,
-                    "candidate_score": 51.0, "delta": 1.0, "ci": [-1.0, 3.0], "p_value": 0.2, "p_adjusted": None,
-                    "signature": XSS[1]}]
-    gates = [{"gate": XSS[0], "passed": False, "reason": XSS[1], "candidate": evil_system, "metric": "chrf"}]
+    comparisons = [ComparisonRow("plain", evil_system, "chrf", 50.0, 51.0, 1.0, True, XSS[1], ci=(-1.0, 3.0), p_value=0.2)]
+    gates = [GateOutcome(XSS[0], "metric", False, XSS[1], evil_system, metric="chrf")]
     info = {"created": XSS[0], "config_hash": XSS[1], "data_hash": XSS[3], "versions": {XSS[2]: XSS[4]}}
     return Report(XSS[0], testset, systems, hyps, info, list(XSS), comparisons, gates)
 
@@ -263,10 +261,9 @@ def large_report(n: int = 10_000, seed: int = 7) -> Report:
                 flags.append(ErrorSpan(i, "synthetic", rng.choice(categories), rng.choice(("minor", "major", "critical")),
                                        start, start + rng.randint(3, 8), False, f"synthetic flag {i}"))
         systems[name] = SystemResult(name, metrics, flags, origin=f"{name}.en")
-    comparisons = [{"baseline": "system-a", "candidate": "system-b", "metric": m,
-                    "baseline_score": systems["system-a"].metrics[m].score, "candidate_score": systems["system-b"].metrics[m].score,
-                    "delta": systems["system-b"].metrics[m].score - systems["system-a"].metrics[m].score,
-                    "ci": None, "p_value": None, "p_adjusted": None, "signature": "none"} for m in ("bleu", "chrf")]
+    comparisons = [ComparisonRow("system-a", "system-b", m, systems["system-a"].metrics[m].score, systems["system-b"].metrics[m].score,
+                                 systems["system-b"].metrics[m].score - systems["system-a"].metrics[m].score, True, "none")
+                   for m in ("bleu", "chrf")]
     return Report("large", testset, systems, hyps, {"created": "2026-11-27T20:00:00+00:00"}, [], comparisons, [])
 
 

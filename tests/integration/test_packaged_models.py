@@ -99,5 +99,6 @@ def test_ls_metrics_shows_what_each_needs(capsys: pytest.CaptureFixture[str]) ->
     lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:]}
     assert "needed" in lines["bertscore"].split()[1]
     assert lines["comet"].split()[4] == "yes"  # the hub (unless given a local checkpoint)
+    assert lines["comet"].split()[5] == "neural" and lines["bleu"].split()[5] == "core"  # the pip extra
     for name in ("sim-ref", "sim-src", "learned", "comet"):
         assert name in lines

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.wheel  # registered in pyproject.toml
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "data" / "demo"
 SKIP_COPY = {".venv", ".git", "runs", "build", "dist", "__pycache__", ".pytest_cache", "relecture.egg-info", "node_modules"}

