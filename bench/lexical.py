@@ -1,7 +1,8 @@
 """Wall time of `relecture score` (BLEU + chrF + TER, all WMT13 systems) against the sacrebleu CLI
 doing the same, side by side in one run; prints the ratio (goal: <= 1.0).
 
-    python bench/lexical.py [--data ../shared/data/wmt13-fr-en] [--repeat 3]
+    python bench/lexical.py [--data ../shared/data/wmt13-fr-en] [--repeat 3] [--systems N]
+    python bench/lexical.py --startup     # start-up on the demo, wall and CPU seconds
 
 Both tools read the same files and print corpus scores; ours also checks the inputs (line counts,
 UTF-8, language ID on a sample). Best of --repeat runs each, alternating, to damp machine noise.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -27,12 +29,42 @@ def timed(cmd: list[str]) -> tuple[float, str]:
     return elapsed, done.stdout
 
 
+def cpu_seconds(cmd: list[str]) -> float:
+    """User + system CPU seconds of one run of cmd (and its children): unlike wall time, it does
+    not grow when other processes load the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def startup(repeat: int) -> None:
+    """`relecture score` on the demo (50 segments, BLEU+chrF+TER, language check on) against
+    the sacrebleu CLI on the same files: wall and CPU seconds, best of `repeat` each."""
+    demo = REPO / "data" / "demo"
+    ours = [sys.executable, "-m", "relecture", "score", "--src", str(demo / "src.fr"), "--ref", str(demo / "ref.en"),
+            "--hyp", str(demo / "sys-a.en")]
+    sacre = [sys.executable, "-m", "sacrebleu", str(demo / "ref.en"), "-i", str(demo / "sys-a.en"), "-m", "bleu", "chrf", "ter"]
+    walls = {"relecture score": [], "sacrebleu CLI": []}
+    cpus = {"relecture score": [], "sacrebleu CLI": []}
+    for _ in range(repeat):
+        for name, cmd in (("relecture score", ours), ("sacrebleu CLI", sacre)):
+            walls[name].append(timed(cmd)[0])
+            cpus[name].append(cpu_seconds(cmd))
+    print(f"start-up on the demo, best of {repeat}: " + "; ".join(
+        f"{name} {min(walls[name]):.2f} s wall, {min(cpus[name]):.2f} s CPU" for name in walls))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "wmt13-fr-en")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--systems", type=int, default=0, help="first N systems only (0: all)")
+    parser.add_argument("--startup", action="store_true", help="only the start-up on the demo")
     args = parser.parse_args()
+    if args.startup:
+        startup(max(args.repeat, 5))
+        return
     systems = sorted((args.data / "systems").glob("*.en"))
     if args.systems:
         systems = systems[: args.systems]

@@ -51,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config value (dotted keys)")
     run.add_argument("-o", "--output", help="write the run folder here (default: runs/<name>/<timestamp>)")
     run.add_argument("--quiet", action="store_true", help="print only the run folder")
+    run.add_argument("--ray", nargs="?", const="auto", metavar="ADDRESS",
+                     help="score on a Ray cluster (ray extra): 'auto' (default) finds the one `ray start` made here, "
+                          "or give host:port or ray://host:port (same results as a local run)")
 
     flag = sub.add_parser("flag", help="flag errors (names, numbers, untranslated, garbled, omissions, additions)")
     flag.add_argument("--src", required=True)
@@ -164,14 +167,14 @@ def cmd_score(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .api import evaluate, load_config
+    from .api import load_config
+    from .engine.run import run_engine
     from .report.terminal import make_console, print_gates, print_report
-    from .runner import check_output, write_run
+    from .runner import check_output
 
-    config = load_config(args.config, args.set)
+    config = load_config(args.config, [*args.set, *([f"engine.ray.address={args.ray}"] if args.ray else [])])
     check_output(config, Path(args.output) if args.output else None)  # before hours of scoring
-    report = evaluate(config, progress=not args.quiet)
-    folder = write_run(report, config, Path(args.output) if args.output else None)
+    report, folder = run_engine(config, Path(args.output) if args.output else None, progress=not args.quiet)
     if not args.quiet:
         console = make_console()
         for warning in report.warnings:

@@ -52,6 +52,16 @@ RUN_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "gates": ((list, dict), []),         # validated by eval.gates
     "plugins": ((list,), []),            # "module:Class" of user metrics and flaggers
     "workers": ((int,), 0),              # processes for lexical metrics; 0 = all cores
+    "engine": ((dict,), {}),             # how blocks run (ENGINE_SCHEMA); changes no result
+}
+
+ENGINE_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
+    "stream": ((bool, str), "auto"),     # read/score/write block by block: true, false, auto (large inputs)
+    "block_size": ((int,), 5_000),       # segments a block holds (a worker holds ~40 kB a segment: chrF n-grams)
+    "ray": ((dict,), None),              # {address: auto | host:port}: the blocks on a Ray cluster
+}
+RAY_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
+    "address": ((str,), "auto"),         # "auto": the cluster `ray start` made on this machine
 }
 
 
@@ -123,7 +133,8 @@ class RunConfig:
         return out
 
     def hash(self) -> str:
-        canonical = json.dumps(self.resolved(), sort_keys=True, ensure_ascii=False)
+        """The scoring setup's hash: everything but `engine`, which changes how, not what."""
+        canonical = json.dumps({k: v for k, v in self.resolved().items() if k != "engine"}, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
@@ -229,6 +240,14 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
     if values["baseline"] and values["baseline"] not in values["systems"]:
         raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
     parse_gates(values["gates"], plugin_categories())  # a malformed gate fails before any scoring
+    engine = _check("engine.", values["engine"], ENGINE_SCHEMA, source)
+    if engine["stream"] not in (True, False, "auto"):
+        raise ConfigError(f"{source}: 'engine.stream' must be true, false or auto, not {engine['stream']!r}")
+    if engine["block_size"] < 1:
+        raise ConfigError(f"{source}: 'engine.block_size' must be 1 or more")
+    if engine["ray"] is not None:
+        engine["ray"] = _check("engine.ray.", engine["ray"], RAY_SCHEMA, source)
+    values["engine"] = engine
     if ts["limit"] is not None and ts["limit"] < 1:
         raise ConfigError(f"{source}: 'testset.limit' must be 1 or more (the first N segments), not {ts['limit']}")
     if values["workers"] < 0:

@@ -1,17 +1,16 @@
 """The plumbing: config -> test set and outputs -> metrics and flaggers -> Report -> run folder.
 
 Metrics and flaggers never read files or write reports; this module does both. Lexical metrics,
-which are pure Python and CPU-bound, run in a process pool over (system, metric) jobs so a run
-uses every core; model-based metrics run in this process so each model loads once.
+which are pure Python and CPU-bound, split the segments into blocks over a process pool
+(eval/engine/local.py) so even one system uses every core; model-based metrics run in this
+process so each model loads once. A run larger than memory, or on a Ray cluster, goes through
+eval/engine/run.py, which reuses this module's pieces.
 """
 from __future__ import annotations
 
-import multiprocessing
-import os
 import platform
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,13 +36,11 @@ from .generate.spec import is_generated
 from .io.atomic import atomic_folder, atomic_write, check_output_folder
 from .io.language import check_language
 from .io.load import language_warnings, load_system, load_testset
+from .engine.local import score_lexical
 from .metrics.base import Metric, Progress
+from .metrics.lexical import SacreMetric
 from .types import ErrorSpan, MetricResult, Report, Segment, SystemResult, TestSet, data_hash, sha256_lines
 from .version import __version__
-
-# Below this many segment-scorings a process pool costs more than it saves.
-POOL_THRESHOLD = 20_000
-
 
 def build(kind: str, item: str | dict[str, Any]) -> Any:
     """Instantiate a registered metric or flagger from a config entry (`name` or `{name, **args}`)."""
@@ -75,18 +72,6 @@ def score_metric(metric: Metric, segments: Sequence[Segment], progress: Progress
     return score_for_run(metric, segments, progress)
 
 
-def _score_chunk(metric: Metric, hyps: Mapping[str, Sequence[str]], testset: TestSet) -> dict[str, MetricResult]:
-    """One pure-Python metric on a few systems (its `score_many` may preprocess references once)."""
-    return metric.score_many({name: testset.segments(h) for name, h in hyps.items()})
-
-
-def _pool_context() -> Any:
-    # Never fork: the language check has started lingua's rayon pool by now, a model metric
-    # torch's threads, and a forked child waits forever on their locks (issue 11).  forkserver
-    # forks from a fresh server process that runs no such pool; spawn where there is none.
-    return multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
-
-
 def score_systems(
     metrics: Sequence[Metric],
     testset: TestSet,
@@ -94,34 +79,21 @@ def score_systems(
     workers: int = 0,
     on_done: Callable[[int], None] | None = None,
 ) -> dict[str, dict[str, MetricResult]]:
-    """Every metric on every system: {system: {metric: result}}."""
+    """Every metric on every system: {system: {metric: result}}. Lexical metrics split the
+    segments into blocks over the cores (eval/engine/local.py); model-based metrics run in this
+    process so each model loads once."""
     results: dict[str, dict[str, MetricResult]] = {name: {} for name in hyps}
-    pure = [m for m in metrics if m.pure_python]
-    model = [m for m in metrics if not m.pure_python]
-    workers = workers or os.cpu_count() or 1
-    names = list(hyps)
-    if pure and workers > 1 and len(pure) * len(names) > 1 and len(pure) * len(names) * len(testset) >= POOL_THRESHOLD:
-        # Jobs of one metric on a few systems each (references preprocessed once per job), the
-        # costliest metrics first so the last jobs to finish are short ones.
-        chunks = min(len(names), 2 * workers)
-        jobs = [(m, names[i::chunks]) for m in sorted(pure, key=lambda m: -m.cost) for i in range(chunks)]
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=_pool_context()) as pool:
-            futures = [(m, pool.submit(_score_chunk, m, {n: hyps[n] for n in chunk}, testset)) for m, chunk in jobs]
-            for m, future in futures:
-                for name, result in future.result().items():
-                    results[name][m.name] = result
-                    if on_done:
-                        on_done(len(testset))
-    else:
-        for m in pure:
-            for name, result in _score_chunk(m, hyps, testset).items():
-                results[name][m.name] = result
-                if on_done:
-                    on_done(len(testset))
+    lexical = [m for m in metrics if isinstance(m, SacreMetric)]
+    model = [m for m in metrics if not isinstance(m, SacreMetric)]
+    if lexical:
+        if not testset.refs:
+            raise UsageError(f"metric '{lexical[0].name}' needs a reference (--ref or testset.refs)")
+        for name, by_metric in score_lexical(lexical, testset.refs, hyps, workers, on_done).items():
+            results[name].update(by_metric)
     for m in model:
         for name in hyps:
             results[name][m.name] = score_metric(m, testset.segments(hyps[name]), on_done)
-    # Keep the configured metric order whatever order jobs finished in.
+    # Keep the configured metric order.
     return {name: {m.name: results[name][m.name] for m in metrics} for name in hyps}
 
 
@@ -165,7 +137,8 @@ def generate_systems(config: RunConfig, testset: TestSet, progress: bool = False
             for name, spec in generated_systems(config.systems).items()}
 
 
-def evaluate(config: RunConfig, progress: bool = False) -> Report:
+def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., dict[str, dict[str, MetricResult]]] | None = None) -> Report:
+    """Score the run in memory; `scorer` replaces score_systems (the Ray engine's, engine/ray_engine.py)."""
     started = datetime.now(timezone.utc)
     testset, systems, origins, warnings = load_inputs(config)
     generated = generate_systems(config, testset, progress)
@@ -188,7 +161,7 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
 
     total = len(testset) * len(systems) * (len(metrics) + len(flaggers))
     with progress_bar(progress, total, "scoring") as advance:
-        scores = score_systems(metrics, testset, systems, config.workers, advance)
+        scores = (scorer or score_systems)(metrics, testset, systems, config.workers, advance)
         results = {name: SystemResult(name, scores[name], origin=origins.get(name)) for name in systems}
         for result in results.values():
             result.flags.extend(model_spans(result))
@@ -206,7 +179,15 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
     for result in results.values():
         result.flags = sort_flags(result.flags)
 
-    info = {
+    report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()},
+                    run_info(config, testset, systems, started), warnings)
+    judge(report, config)
+    return report
+
+
+def run_info(config: RunConfig, testset: TestSet, systems: dict[str, Sequence[str]], started: datetime) -> dict[str, Any]:
+    """What results.json says about the run (the in-memory and the streaming run alike)."""
+    return {
         "created": started.isoformat(timespec="seconds"),
         "seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 3),
         "versions": versions(),
@@ -216,10 +197,11 @@ def evaluate(config: RunConfig, progress: bool = False) -> Report:
         "generation": {name: gen.info for name, gen in generated.items()},
         "config": config.resolved(),
     }
-    report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()}, info, warnings)
+
+
+def judge(report: Report, config: RunConfig) -> None:
     if config.gates or config.baseline:  # comparisons with the baseline, gate outcomes
         judge_report(report, parse_gates(config.gates, plugin_categories()), config.baseline, config.resolved())
-    return report
 
 
 def model_spans(result: SystemResult) -> list[ErrorSpan]:
@@ -310,10 +292,17 @@ def write_run(report: Report, config: RunConfig, out_dir: Path | None = None) ->
     """Write the run folder atomically: all its files appear at once, or none do."""
     final = run_folder(config, out_dir, report.info["created"])
     with atomic_folder(final) as tmp:
-        atomic_write(tmp / "config.yaml", yaml.safe_dump(config.resolved(), sort_keys=False, allow_unicode=True))
-        for fmt in config.reports:
-            name = fmt["name"] if isinstance(fmt, dict) else fmt
-            registry.load("format", name)(report, tmp)
-        for system in report.info.get("generation", {}):  # generated outputs are data of the run
-            atomic_write(tmp / "outputs" / f"{system}.en", "".join(f"{line}\n" for line in report.hyps[system]))
+        write_reports(report, config, tmp)
     return final
+
+
+def write_reports(report: Report, config: RunConfig, folder: Path, written: Sequence[str] = ()) -> None:
+    """config.yaml and every configured report format into `folder`, but those `written`
+    already (a streaming run writes segments.jsonl as it scores)."""
+    atomic_write(folder / "config.yaml", yaml.safe_dump(config.resolved(), sort_keys=False, allow_unicode=True))
+    for fmt in config.reports:
+        name = fmt["name"] if isinstance(fmt, dict) else fmt
+        if name not in written:
+            registry.load("format", name)(report, folder)
+    for system in report.info.get("generation", {}):  # generated outputs are data of the run
+        atomic_write(folder / "outputs" / f"{system}.en", "".join(f"{line}\n" for line in report.hyps[system]))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field, fields
+from itertools import chain
 from typing import Any, Iterable, Literal, Mapping, Sequence
 
 from .version import __version__
@@ -253,7 +254,7 @@ def sha256_lines(lines: Iterable[str]) -> str:
 
 def data_hash(testset: TestSet) -> str:
     """The hash of a test set's sources and references (compare refuses two that differ)."""
-    return sha256_lines([*testset.src, *(line for ref in testset.refs for line in ref)])
+    return sha256_lines(chain(testset.src, *testset.refs))  # streamed: a test set may be file-backed
 
 
 def worst_segments(flags: Sequence[ErrorSpan], limit: int | None = None) -> list[tuple[int, list[ErrorSpan]]]:

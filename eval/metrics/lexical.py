@@ -8,12 +8,31 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+import numpy as np
 import sacrebleu.metrics as sb
 
 from .. import stats
 from ..types import MetricResult, Segment, Signature
 from ..version import __version__
 from .base import Metric, Progress, check_references
+
+# (segments x statistics) sufficient statistics, (segments,) sentence scores
+SegmentStatistics = tuple[np.ndarray, np.ndarray]
+
+
+def corpus_sums(seg_stats: np.ndarray) -> list[float | int]:
+    """Column sums that equal sacrebleu's own (`sum_of_lists`, a left-to-right Python sum):
+    integer columns (n-gram counts, lengths) summed exactly as integers, whatever the order;
+    fractional ones (TER's average reference length with several references) summed left to
+    right in segment order, as sacrebleu does, so the corpus score is the same to the last digit
+    however the segments were split into blocks."""
+    sums: list[float | int] = []
+    for column in seg_stats.T:
+        if np.all(column == np.floor(column)) and np.abs(column).sum() < 2**53:
+            sums.append(int(column.sum()))
+        else:
+            sums.append(sum(column.tolist()))
+    return sums
 
 
 class SacreMetric(Metric):
@@ -49,29 +68,45 @@ class SacreMetric(Metric):
         sacrebleu CLI does for several systems): {system: result}."""
         first = next(iter(systems.values()))
         nrefs = check_references(self, first)
+        refs = [[seg.refs[k] for seg in first] for k in range(nrefs)]
+        found = self.segment_statistics({name: [seg.hyp for seg in segs] for name, segs in systems.items()}, refs)
+        return {name: self.result_from_statistics(seg_stats, seg_scores, nrefs) for name, (seg_stats, seg_scores) in found.items()}
+
+    def segment_statistics(self, hyps: dict[str, Sequence[str]], refs: Sequence[Sequence[str]]) -> dict[str, SegmentStatistics]:
+        """Per-segment sufficient statistics and sentence scores of each system on these
+        segments (refs[k][i]: reference k of segment i). Statistics are additive, so any split of
+        the segments into blocks gives the same rows (eval/engine sums them)."""
         corpus_metric = self._sacre()
-        corpus_metric._ref_cache = corpus_metric._cache_references([[seg.refs[k] for seg in first] for k in range(nrefs)])
+        corpus_metric._ref_cache = corpus_metric._cache_references(refs)
+        sentence_metric = self._sentence_metric()
+        out = {}
+        for name, lines in hyps.items():
+            seg_stats = corpus_metric._extract_corpus_statistics(lines, None)
+            scores = np.array([sentence_metric._compute_score_from_stats(s).score for s in seg_stats], dtype=np.float64)
+            out[name] = (np.array(seg_stats, dtype=np.float64).reshape(len(seg_stats), -1), scores)
+        return out
+
+    def result_from_statistics(self, seg_stats: np.ndarray, seg_scores: np.ndarray, nrefs: int, lists: bool = True) -> MetricResult:
+        """The MetricResult of one system from all its segments' statistics, in segment order.
+        `lists=False` keeps the numpy arrays (a streaming run holds nothing else per segment)."""
+        corpus_metric = self._sacre()
+        corpus_metric.num_refs = nrefs  # what its signature reports
         sentence_metric = self._sentence_metric()
         # per-segment scores made with other settings than the corpus score carry their own
         # signature (BLEU: effective order, 'eff:yes', as sacrebleu's sentence_bleu)
-        sentence_metric.num_refs = corpus_metric.num_refs  # what its signature reports
+        sentence_metric.num_refs = nrefs
         signature = self.signature_of(corpus_metric)
         seg_signature = self.signature_of(sentence_metric)
         extra = {} if seg_signature == signature else {"segment_signature": str(seg_signature)}
-        results = {}
-        for name, segments in systems.items():
-            seg_stats = corpus_metric._extract_corpus_statistics([seg.hyp for seg in segments], None)
-            corpus = corpus_metric._aggregate_and_compute(seg_stats)
-            results[name] = MetricResult(
-                metric=self.name,
-                score=float(corpus.score),
-                signature=signature,
-                higher_is_better=self.higher_is_better,
-                seg_scores=[float(sentence_metric._compute_score_from_stats(s).score) for s in seg_stats],
-                seg_stats=[[float(x) for x in s] for s in seg_stats],
-                extra=dict(extra),
-            )
-        return results
+        return MetricResult(
+            metric=self.name,
+            score=float(corpus_metric._compute_score_from_stats(corpus_sums(seg_stats)).score),
+            signature=signature,
+            higher_is_better=self.higher_is_better,
+            seg_scores=seg_scores.tolist() if lists else seg_scores,
+            seg_stats=seg_stats.tolist() if lists else seg_stats,
+            extra=extra,
+        )
 
     def score_from_stats(self, stats: Sequence[Sequence[float]]) -> float:
         """The corpus score of a set of per-segment statistics (used by resampling)."""

@@ -40,6 +40,19 @@ LEXICAL_METRICS = ("chrf", "chrf++", "bleu", "ter")
 
 SEG_SCORE_DECIMALS = 4
 
+# Above this many segments the page embeds an evenly spaced sample of this many (ids kept, shown
+# as the segments' own numbers); a 1,000,000-segment run would make a page no browser opens.
+# segments.jsonl always holds every segment.
+HTML_SEGMENTS = 10_000
+
+
+def shown_segments(n_segments: int, limit: int | None = None) -> list[int] | None:
+    """The segment ids the page embeds: None for all of them, else an evenly spaced sample."""
+    limit = limit or HTML_SEGMENTS
+    if n_segments <= limit:
+        return None
+    return [k * n_segments // limit for k in range(limit)]
+
 _PLACEHOLDER = re.compile(r"__RELECTURE_([A-Z]+)__")
 
 
@@ -79,8 +92,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def report_payload(report: Report) -> dict[str, Any]:
-    """The JSON the page is built from: everything in the Report, texts included."""
+    """The JSON the page is built from: everything in the Report, texts included (of a sample of
+    segments for a large run: `shown_segments`)."""
     systems = list(report.systems)
+    ids = shown_segments(len(report.testset))
+    position = {seg: k for k, seg in enumerate(ids)} if ids is not None else None
+
+    def pick(values: Any) -> list[Any]:
+        return list(values) if ids is None else [values[i] for i in ids]
+
     metric_names: list[str] = []
     higher_is_better: dict[str, bool] = {}
     for result in report.systems.values():
@@ -110,14 +130,14 @@ def report_payload(report: Report) -> dict[str, Any]:
             if metric.extra:
                 cell["extra"] = _jsonable(metric.extra)
             table[name][metric_name] = cell
-            scores = _rounded(metric.seg_scores)
+            scores = _rounded(pick(metric.seg_scores)) if metric.seg_scores is not None else None
             if scores is not None:
                 seg_scores[name][metric_name] = scores
         # Flags as short rows: [seg, category#, severity#, start, end, on_source, message,
         # flagger#, confidence]; categories and flaggers are named once in the header.
         flags[name] = [
             [
-                flag.seg_idx,
+                flag.seg_idx if position is None else position[flag.seg_idx],
                 category_index[flag.category],
                 severity_index.get(flag.severity, 0),
                 flag.start,
@@ -128,6 +148,7 @@ def report_payload(report: Report) -> dict[str, Any]:
                 round(float(flag.confidence), 3),
             ]
             for flag in sorted(result.flags, key=lambda f: (f.seg_idx, f.start, f.end))
+            if position is None or flag.seg_idx in position
         ]
         hyps = report.hyps.get(name, ())
         system_info[name] = {
@@ -141,7 +162,8 @@ def report_payload(report: Report) -> dict[str, Any]:
         "relecture_version": __version__,
         "name": report.name,
         "testset": testset.name,
-        "segments": len(testset),
+        "segments": len(testset) if ids is None else len(ids),
+        **({} if ids is None else {"total_segments": len(testset), "seg_ids": ids}),
         "systems": systems,
         "metrics": [{"name": m, "higher_is_better": higher_is_better[m]} for m in metric_names],
         "lexical": [m for m in metric_names if m.lower() in LEXICAL_METRICS],
@@ -150,10 +172,10 @@ def report_payload(report: Report) -> dict[str, Any]:
         "flaggers": flaggers,
         "table": table,
         "system_info": system_info,
-        "src": list(testset.src),
-        "refs": [list(ref) for ref in testset.refs],
-        "doc_ids": list(testset.doc_ids) if testset.doc_ids else None,
-        "hyps": {name: list(report.hyps.get(name, ())) for name in systems},
+        "src": pick(testset.src),
+        "refs": [pick(ref) for ref in testset.refs],
+        "doc_ids": pick(testset.doc_ids) if testset.doc_ids else None,
+        "hyps": {name: pick(report.hyps.get(name, ())) for name in systems},
         "seg_scores": seg_scores,
         "flags": flags,
         "info": _jsonable(report.info),

@@ -31,6 +31,20 @@ def write_results(report: Report, folder: Path) -> Path:
     return path
 
 
+def segment_row(system: str, seg_idx: int, src: str, hyp: str, refs: list[str], scores: dict[str, float],
+                stats: dict[str, list[float]], doc_id: str | None, flags: list[dict[str, Any]],
+                with_doc_id: bool) -> dict[str, Any]:
+    """One line of segments.jsonl (the in-memory writer and a streaming run's workers share it,
+    so both write the same bytes)."""
+    row: dict[str, Any] = {"system": system, "seg_idx": seg_idx, "src": src, "hyp": hyp, "refs": refs, "scores": scores}
+    if stats:
+        row["stats"] = stats
+    if with_doc_id:
+        row["doc_id"] = doc_id
+    row["flags"] = flags
+    return row
+
+
 def segment_rows(report: Report) -> list[dict[str, Any]]:
     rows = []
     for name, result in report.systems.items():
@@ -38,21 +52,13 @@ def segment_rows(report: Report) -> list[dict[str, Any]]:
         for flag in result.flags:
             flags_by_seg.setdefault(flag.seg_idx, []).append(flag.to_dict())
         for i, hyp in enumerate(report.hyps[name]):
-            row: dict[str, Any] = {
-                "system": name,
-                "seg_idx": i,
-                "src": report.testset.src[i],
-                "hyp": hyp,
-                "refs": [ref[i] for ref in report.testset.refs],
-                "scores": {m: r.seg_scores[i] for m, r in result.metrics.items() if r.seg_scores is not None},
-            }
-            stats = {m: r.seg_stats[i] for m, r in result.metrics.items() if r.seg_stats is not None}
-            if stats:
-                row["stats"] = stats
-            if report.testset.doc_ids:
-                row["doc_id"] = report.testset.doc_ids[i]
-            row["flags"] = flags_by_seg.get(i, [])
-            rows.append(row)
+            rows.append(segment_row(
+                name, i, report.testset.src[i], hyp, [ref[i] for ref in report.testset.refs],
+                {m: r.seg_scores[i] for m, r in result.metrics.items() if r.seg_scores is not None},
+                {m: r.seg_stats[i] for m, r in result.metrics.items() if r.seg_stats is not None},
+                report.testset.doc_ids[i] if report.testset.doc_ids else None,
+                flags_by_seg.get(i, []), with_doc_id=bool(report.testset.doc_ids),
+            ))
     return rows
 
 

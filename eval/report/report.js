@@ -16,6 +16,8 @@
   const SEVERITIES = D.severities;                 // ["minor", "major", "critical"]
   const SEV_WEIGHT = D.severity_weights;            // report.md's weights: the same worst segments
   const N = D.segments;
+  // A large run embeds an evenly spaced sample (report/html.py); SID gives a row's segment id.
+  const SID = (i) => (D.seg_ids ? D.seg_ids[i] : i);
   const SYSTEMS = D.systems;
   const METRICS = D.metrics.map((m) => m.name);
   const HIB = Object.fromEntries(D.metrics.map((m) => [m.name, m.higher_is_better]));
@@ -398,7 +400,8 @@
     const meta = document.getElementById("run-meta");
     const created = D.info && (D.info.created || D.info.time);
     append(meta, [
-      "test set ", el("b", {}, D.testset), " · ", intFmt(N), " segments · ", String(SYSTEMS.length),
+      "test set ", el("b", {}, D.testset), " · ", intFmt(N),
+      D.total_segments ? " of " + intFmt(D.total_segments) + " segments (an evenly spaced sample; segments.jsonl has all) · " : " segments · ", String(SYSTEMS.length),
       SYSTEMS.length === 1 ? " system" : " systems",
       D.refs.length ? " · " + D.refs.length + (D.refs.length === 1 ? " reference" : " references") : " · no reference",
       created ? " · " + created : null,
@@ -511,8 +514,8 @@
   }
 
   function segLink(i, system) {
-    const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + i);
-    link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + i, system: system || "all" }); });
+    const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + SID(i));
+    link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + SID(i), system: system || "all" }); });
     return link;
   }
 
@@ -743,14 +746,14 @@
       if (k < 0) { tooltip.hidden = true; canvas.style.cursor = "default"; return; }
       const p = pts[k];
       canvas.style.cursor = "pointer";
-      canvas.setAttribute("data-tip", "#" + p.i + " " + p.s + "\n" + mx + " " + fmt(p.x, mx) + " · " + my + " " + fmt(p.y, my) +
+      canvas.setAttribute("data-tip", "#" + SID(p.i) + " " + p.s + "\n" + mx + " " + fmt(p.x, mx) + " · " + my + " " + fmt(p.y, my) +
         "\n" + D.hyps[p.s][p.i].slice(0, 160) + "\n(click to open)");
       showTip(canvas, ev.clientX, ev.clientY);
     });
     canvas.addEventListener("mouseleave", () => { tooltip.hidden = true; });
     canvas.addEventListener("click", (ev) => {
       const k = nearest(ev);
-      if (k >= 0) openExplorer({ query: "#" + pts[k].i, system: pts[k].s });
+      if (k >= 0) openExplorer({ query: "#" + SID(pts[k].i), system: pts[k].s });
     });
     host.appendChild(el("div", { class: "legend" },
       el("span", { class: "swatch x" }), " ", mx + " high, " + my + " low: ", el("b", {}, intFmt(xHigh.length)),
@@ -760,8 +763,8 @@
     const list = (title, items, cls) => {
       const ol = el("ol", { class: "disagree " + cls });
       for (const p of items.slice(0, 8)) {
-        const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + p.i);
-        link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + p.i, system: p.s }); });
+        const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + SID(p.i));
+        link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + SID(p.i), system: p.s }); });
         ol.appendChild(el("li", {}, link, " ", sysChip(p.s), " ", mx + " " + fmt(p.x, mx) + " · " + my + " " + fmt(p.y, my), " ",
           el("span", { class: "snippet" }, D.hyps[p.s][p.i])));
       }
@@ -844,7 +847,7 @@
     const needFlag = ex.flaggedOnly || catIndex >= 0 || ex.severity > 0;
     const out = [];
     for (let i = 0; i < N; i++) {
-      if (jump !== null) { if (i !== jump) continue; }
+      if (jump !== null) { if (SID(i) !== jump) continue; }
       else if (q && !matchesQuery(i, systems, q)) continue;
       if (needFlag) {
         let hit = false;
@@ -884,7 +887,7 @@
     const art = el("article", { class: "seg", "data-seg": String(i), id: "seg-" + i });
     const visibleFlags = [];
     for (const s of systems) for (const row of FLAGS_BY_SEG[s][i] || []) visibleFlags.push([row, s]);
-    const head = el("div", { class: "seg-head" }, el("span", { class: "seg-id" }, "#" + i),
+    const head = el("div", { class: "seg-head" }, el("span", { class: "seg-id" }, "#" + SID(i)),
       D.doc_ids && D.doc_ids[i] ? el("span", { class: "muted" }, " doc " + D.doc_ids[i]) : null);
     const counts = [0, 0, 0];
     for (const [row] of visibleFlags) counts[row[2]] += 1;
@@ -1085,8 +1088,8 @@
     const list = el("div", { class: "sbs-list", id: "sbs-list" });
     for (const d of rows.slice(cmp.page * cmp.pageSize, (cmp.page + 1) * cmp.pageSize)) {
       const diff = wordDiff(D.hyps[base][d.i], D.hyps[cand][d.i]);
-      const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + d.i);
-      link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + d.i }); });
+      const link = el("a", { href: "#explorer", class: "seg-link" }, "#" + SID(d.i));
+      link.addEventListener("click", (ev) => { ev.preventDefault(); openExplorer({ query: "#" + SID(d.i) }); });
       list.appendChild(el("article", { class: "sbs", "data-seg": String(d.i) },
         el("div", { class: "seg-head" }, link, " ", el("span", { class: "delta " + (d.gain > 0 ? "better" : d.gain < 0 ? "worse" : "same") },
           "Δ " + m + " " + fmt(d.raw, m, true)),

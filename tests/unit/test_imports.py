@@ -15,7 +15,9 @@ import import_graph  # noqa: E402
 
 GRAPH = import_graph.graph()
 # The application layer and above: nothing below may import them.
-UPPER = {"relecture", "relecture.__main__", "relecture.cli", "relecture.api", "relecture.runner", "relecture.compare_app"}
+UPPER = {"relecture", "relecture.__main__", "relecture.cli", "relecture.api", "relecture.runner", "relecture.compare_app",
+         # the engines that run a whole config (in memory, streamed, on Ray) reuse the runner's pieces
+         "relecture.engine.run", "relecture.engine.stream", "relecture.engine.ray_engine"}
 # Pure computation: never reads run folders, never renders, never runs the pipeline.
 PURE = {"relecture.types", "relecture.stats", "relecture.gates", "relecture.comparison", "relecture.errors", "relecture.version"}
 

@@ -1,0 +1,150 @@
+"""A run read, scored and written block by block: test sets larger than memory.
+
+The inputs are indexed text files (textfile.py: 16 bytes a line in memory); each block of
+`engine.block_size` segments is read, scored by a worker (lexical statistics and its
+segments.jsonl lines), and its lines appended to the run's temporary folder; the driver keeps
+only the statistics arrays that corpus scores, bootstrap and gates need. The run folder is
+written atomically, as an in-memory run's, and holds the same bytes (tests/integration/
+test_streaming.py). Measured on 1,000,000 segments x 2 systems with BLEU+chrF: bench/scale.py.
+
+A run streams when `engine.stream` is true, or `auto` (the default) with more than
+STREAM_THRESHOLD segments, provided it can: a text-file test set and systems, lexical metrics
+only, no flaggers. Otherwise it runs in memory.
+"""
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..config import RunConfig
+from ..errors import InputError, UsageError
+from ..io.atomic import atomic_folder
+from ..io.load import language_warnings
+from ..metrics.lexical import SacreMetric
+from ..runner import build, judge, run_folder, run_info, write_reports
+from ..types import Report, SystemResult, TestSet
+from .blocks import Block, BlockResult, StatisticsTable, block_ranges, score_block
+from .local import map_ordered, worker_count
+from .textfile import TextFile
+
+STREAM_THRESHOLD = 200_000  # segments; below, a run in memory is as light and renders everything
+
+# (blocks to score) -> results in block order: the local pool, or Ray (engine/ray.py)
+BlockMapper = Callable[[list[SacreMetric], Iterator[Block]], Iterator[BlockResult]]
+
+
+def can_stream(config: RunConfig) -> bool:
+    ts = config.testset
+    return (bool(ts.get("src")) and not ts.get("path") and not ts.get("hf") and not config.flaggers
+            and all(isinstance(spec, str) for spec in config.systems.values())
+            and all(isinstance(build("metric", item), SacreMetric) for item in config.metrics))
+
+
+def wants_stream(config: RunConfig) -> bool:
+    """Whether this run streams (an explicit `engine.stream: true` it cannot honour is an error)."""
+    mode = config.engine["stream"]
+    if mode is True and not can_stream(config):
+        raise UsageError(f"{config.source}: engine.stream needs a text-file test set and systems, lexical metrics "
+                         "and no flaggers")
+    if mode == "auto":
+        return can_stream(config) and _count_lines(config.resolve_path(config.testset["src"])) > STREAM_THRESHOLD
+    return bool(mode)
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with open(path, "rb") as handle:
+            return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(2**24), b""))
+    except OSError:
+        return 0  # the reader names the problem
+
+
+def open_inputs(config: RunConfig) -> tuple[TestSet, dict[str, TextFile], list[str]]:
+    """The test set and outputs as indexed files, checked as eval/io/load.py checks them."""
+    ts = config.testset
+    src = TextFile(config.resolve_path(ts["src"]))
+    origin = {"src": str(src.path)}
+    refs = []
+    for k, ref in enumerate(ts.get("refs", [])):
+        refs.append(_aligned(TextFile(config.resolve_path(ref)), len(src), src.path))
+        origin[f"ref{k}"] = str(refs[-1].path)
+    if not config.systems:
+        raise UsageError(f"{config.source}: no systems to score: add 'systems' (name: output file)")
+    systems = {name: _aligned(TextFile(config.resolve_path(spec)), len(src), src.path) for name, spec in config.systems.items()}
+    limit = ts.get("limit")
+    n = len(src) if limit is None else min(limit, len(src))
+    for f in (src, *refs, *systems.values()):  # `limit`: the first n lines only
+        f.starts, f.ends = f.starts[:n], f.ends[:n]
+    testset = TestSet(ts.get("name") or src.path.stem, src, tuple(refs), origin=origin)  # type: ignore[arg-type]
+    warnings = language_warnings(testset, systems, {n: str(f.path) for n, f in systems.items()}) if config.check_language else []  # type: ignore[arg-type]
+    return testset, systems, warnings
+
+
+def _aligned(lines: TextFile, expected: int, src_path: Path) -> TextFile:
+    if len(lines) != expected:
+        raise InputError(lines.path, f"has {len(lines)} lines, but the source {src_path} has {expected}; files must be line-aligned",
+                         line=min(len(lines), expected) + 1)
+    return lines
+
+
+def local_mapper(workers: int) -> BlockMapper:
+    def mapper(metrics: list[SacreMetric], blocks: Iterator[Block]) -> Iterator[BlockResult]:
+        return map_ordered(score_block, ((metrics, block, True) for block in blocks), worker_count(workers))
+    return mapper
+
+
+def blocks_of(testset: TestSet, systems: dict[str, TextFile], size: int) -> Iterator[Block]:
+    src: TextFile = testset.src  # type: ignore[assignment]
+    for start, end in block_ranges(len(src), size):
+        yield Block(start, tuple(tuple(ref.lines(start, end)) for ref in testset.refs),  # type: ignore[attr-defined]
+                    {name: f.lines(start, end) for name, f in systems.items()}, tuple(src.lines(start, end)))
+
+
+def stream_run(config: RunConfig, out_dir: Path | None = None, mapper: BlockMapper | None = None,
+               timings: dict[str, Any] | None = None) -> tuple[Report, Path]:
+    """Score and write the run block by block: (report, run folder). `timings` receives the
+    per-block figures (bench/scale.py projects N machines from them)."""
+    started = datetime.now(timezone.utc)
+    testset, systems, warnings = open_inputs(config)
+    metrics: list[SacreMetric] = [build("metric", item) for item in config.metrics]
+    if metrics and not testset.refs:
+        raise UsageError(f"metrics {', '.join(m.name for m in metrics)} need references; add testset.refs or drop them")
+    mapper = mapper or local_mapper(config.workers)
+    final = run_folder(config, out_dir, started.isoformat(timespec="seconds"))
+    with atomic_folder(final) as tmp:
+        table = StatisticsTable(metrics, list(systems), len(testset))
+        parts = {name: open(tmp / f".segments-{i}.part", "w", encoding="utf-8", newline="\n") for i, name in enumerate(systems)}
+        try:
+            for result in mapper(metrics, blocks_of(testset, systems, config.engine["block_size"])):
+                table.add(result)
+                for name, text in result.rows.items():
+                    parts[name].write(text)
+        finally:
+            for handle in parts.values():
+                handle.close()
+        _join_parts(tmp, [Path(handle.name) for handle in parts.values()], keep="jsonl" in _formats(config))
+        scores = table.results(len(testset.refs), lists=False)
+        results = {name: SystemResult(name, scores[name], origin=str(f.path)) for name, f in systems.items()}
+        report = Report(config.name, testset, results, systems, run_info(config, testset, systems, started), warnings)  # type: ignore[arg-type]
+        judge(report, config)
+        write_reports(report, config, tmp, written=("jsonl",))
+        if timings is not None:
+            timings.update(table.timing())
+    return report, final
+
+
+def _formats(config: RunConfig) -> list[str]:
+    return [fmt["name"] if isinstance(fmt, dict) else fmt for fmt in config.reports]
+
+
+def _join_parts(folder: Path, parts: list[Path], keep: bool) -> None:
+    """segments.jsonl, system after system as an in-memory run writes it."""
+    if keep:
+        with open(folder / "segments.jsonl", "wb") as out:
+            for part in parts:
+                with open(part, "rb") as handle:
+                    shutil.copyfileobj(handle, out, 2**22)
+    for part in parts:
+        part.unlink()

@@ -1,0 +1,73 @@
+"""A streamed run (block by block, inputs never held in memory) writes the same run folder as
+the in-memory run: same segments.jsonl bytes, same results.json, report.md and report.html
+payload (its evenly spaced sample included), comparisons and gates included."""
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+from relecture.cli import main
+from relecture.report import html as html_report
+
+N_SEGMENTS = 6000
+
+
+@pytest.fixture(scope="module")
+def corpus(demo, tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("stream")
+    texts = {name: (demo / name).read_text(encoding="utf-8").splitlines() for name in ("src.fr", "ref.en", "sys-a.en", "sys-b.en")}
+    rng = random.Random(15)
+    order = [rng.randrange(50) for _ in range(N_SEGMENTS)]
+    for name, lines in texts.items():
+        (work / name).write_text("".join(lines[i] + "\n" for i in order), encoding="utf-8")
+    (work / "run.yaml").write_text(
+        "name: stream\ntestset: {src: src.fr, refs: [ref.en]}\nsystems: {a: sys-a.en, b: sys-b.en}\n"
+        "metrics: [bleu, chrf]\nbaseline: a\ngates: ['chrf: max_drop 0.5', 'bleu >= 10']\n"
+        "reports: [json, jsonl, md, html, junit]\nworkers: 2\nengine: {block_size: 700}\n", encoding="utf-8")
+    return work
+
+
+def _results(folder: Path) -> dict:
+    data = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    data.pop("created")
+    data["info"].pop("seconds")
+    return data
+
+
+def _payload(folder: Path) -> dict:
+    page = (folder / "report.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', page, re.S).group(1))
+    data["info"].pop("created")
+    data["info"].pop("seconds")
+    data["info"].pop("config")  # the resolved config says engine.stream: true / false
+    data["info"]["compare"].pop("created")
+    return data
+
+
+def test_streamed_run_equals_in_memory_run(corpus, monkeypatch, capsys):
+    monkeypatch.chdir(corpus)
+    monkeypatch.setattr(html_report, "HTML_SEGMENTS", 1000)  # the page embeds a sample at this size
+    for mode in ("false", "true"):
+        rc = main(["run", "-c", "run.yaml", "--set", f"engine.stream={mode}", "-o", f"out-{mode}", "--quiet"])
+        assert rc == 1  # sys-b drops chrF by more than 0.5: the gate fails in both runs
+    memory, streamed = corpus / "out-false", corpus / "out-true"
+    assert (streamed / "segments.jsonl").read_bytes() == (memory / "segments.jsonl").read_bytes()
+    assert _results(streamed) == _results(memory)
+    assert _results(streamed)["gates"] and _results(streamed)["comparisons"][0]["ci"] is not None
+    strip = lambda p: [line for line in p.read_text().splitlines() if not line.startswith("Run ")]
+    assert strip(streamed / "report.md") == strip(memory / "report.md")
+    page = _payload(streamed)
+    assert page == _payload(memory)
+    assert page["segments"] == 1000 and page["total_segments"] == N_SEGMENTS and page["seg_ids"][:3] == [0, 6, 12]
+    assert sorted(p.name for p in streamed.iterdir()) == sorted(p.name for p in memory.iterdir())
+
+
+def test_stream_needs_text_files_and_lexical_metrics(corpus, monkeypatch, capsys):
+    monkeypatch.chdir(corpus)
+    rc = main(["run", "-c", "run.yaml", "--set", "engine.stream=true", "--set", "metrics=[bleu, sim-src]", "-o", "x", "--quiet"])
+    assert rc == 2
+    assert "engine.stream needs" in capsys.readouterr().err
+    assert not (corpus / "x").exists()
