@@ -278,9 +278,12 @@ def run_folder(config: RunConfig, out_dir: Path | None, created: str) -> Path:
 def input_paths(config: RunConfig) -> list[Path]:
     """The files a run reads (test set and system outputs), as the config resolves them."""
     ts = config.testset
-    paths = [config.resolve_path(p) for p in [ts.get("src"), ts.get("path"), *ts.get("refs", [])] if p]
-    paths += [config.resolve_path(spec if isinstance(spec, str) else spec["path"]) for spec in config.systems.values()]
-    return paths
+    named = [ts.get("src"), ts.get("path"), *ts.get("refs", [])]
+    document = ts.get("document")
+    named += [document] if isinstance(document, str) else [document.get(k) for k in ("src", "hyp", "ref")] if document else []
+    # systems that are models, endpoints or commands have no output file to protect
+    named += [spec if isinstance(spec, str) else spec.get("path") for spec in config.systems.values()]
+    return [config.resolve_path(p) for p in named if isinstance(p, str) and p]
 
 
 def check_output(config: RunConfig, out_dir: Path | None) -> None:
