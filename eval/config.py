@@ -240,13 +240,13 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
     if values["baseline"] and values["baseline"] not in values["systems"]:
         raise ConfigError(f"{source}: 'baseline' names system '{values['baseline']}', which is not in 'systems'{suggest(values['baseline'], values['systems'])}")
     parse_gates(values["gates"], plugin_categories())  # a malformed gate fails before any scoring
-    engine = _check("engine.", values["engine"], ENGINE_SCHEMA, source)
+    engine = check_keys("engine.", values["engine"], ENGINE_SCHEMA, source)
     if engine["stream"] not in (True, False, "auto"):
         raise ConfigError(f"{source}: 'engine.stream' must be true, false or auto, not {engine['stream']!r}")
     if engine["block_size"] < 1:
         raise ConfigError(f"{source}: 'engine.block_size' must be 1 or more")
     if engine["ray"] is not None:
-        engine["ray"] = _check("engine.ray.", engine["ray"], RAY_SCHEMA, source)
+        engine["ray"] = check_keys("engine.ray.", engine["ray"], RAY_SCHEMA, source)
     values["engine"] = engine
     if ts["limit"] is not None and ts["limit"] < 1:
         raise ConfigError(f"{source}: 'testset.limit' must be 1 or more (the first N segments), not {ts['limit']}")
