@@ -180,13 +180,15 @@ def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., di
         result.flags = sort_flags(result.flags)
 
     report = Report(config.name, testset, results, {k: tuple(v) for k, v in systems.items()},
-                    run_info(config, testset, systems, started), warnings)
+                    run_info(config, testset, systems, started, generated), warnings)
     judge(report, config)
     return report
 
 
-def run_info(config: RunConfig, testset: TestSet, systems: dict[str, Sequence[str]], started: datetime) -> dict[str, Any]:
-    """What results.json says about the run (the in-memory and the streaming run alike)."""
+def run_info(config: RunConfig, testset: TestSet, systems: dict[str, Sequence[str]], started: datetime,
+             generated: Mapping[str, Generated] | None = None) -> dict[str, Any]:
+    """What results.json says about the run (the in-memory and the streaming run alike);
+    `generated`: the systems a model, endpoint or command translated in this run."""
     return {
         "created": started.isoformat(timespec="seconds"),
         "seconds": round((datetime.now(timezone.utc) - started).total_seconds(), 3),
@@ -194,7 +196,7 @@ def run_info(config: RunConfig, testset: TestSet, systems: dict[str, Sequence[st
         "config_hash": config.hash(),
         "data_hash": data_hash(testset),
         "output_hashes": {name: sha256_lines(hyps) for name, hyps in systems.items()},
-        "generation": {name: gen.info for name, gen in generated.items()},
+        "generation": {name: gen.info for name, gen in (generated or {}).items()},
         "config": config.resolved(),
     }
 
