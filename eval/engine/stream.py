@@ -54,7 +54,11 @@ def wants_stream(config: RunConfig) -> bool:
 
 
 def _count_lines(path: Path) -> int:
+    """Lines of a regular file; 0 for anything else (a FIFO or a device would block or never
+    end here: the reader refuses them with a clear message)."""
     try:
+        if not path.is_file():
+            return 0
         with open(path, "rb") as handle:
             return sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(2**24), b""))
     except OSError:

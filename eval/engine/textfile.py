@@ -15,6 +15,7 @@ from typing import Iterator, Sequence, overload
 import numpy as np
 
 from ..errors import InputError
+from ..io.text import regular_file
 
 CHUNK = 16 * 2**20  # bytes read at once while indexing
 _BOM = b"\xef\xbb\xbf"
@@ -24,10 +25,7 @@ _WHITESPACE = np.frombuffer(b" \t\n\r\x0b\x0c", dtype=np.uint8)
 class TextFile(Sequence[str]):
     def __init__(self, path: Path | str) -> None:
         self.path = Path(path)
-        if not self.path.exists():
-            raise InputError(self.path, "file not found")
-        if self.path.is_dir():
-            raise InputError(self.path, "is a folder, not a file")
+        regular_file(self.path)  # missing, a folder, a FIFO or a device: one clear message
         self.starts, self.ends = self._index()
         self._fd: int | None = None
 

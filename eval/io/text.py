@@ -17,8 +17,8 @@ from ..errors import InputError
 MAX_INPUT_BYTES = 2 * 1024 ** 3
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of a regular file.  A FIFO, a device (/dev/zero) or a socket is refused before it
+def regular_file(path: Path) -> os.stat_result:
+    """The stat of a regular file.  A FIFO, a device (/dev/zero) or a socket is refused before it
     is opened: reading one blocks forever or never ends (issue 11)."""
     try:
         info = os.stat(path)
@@ -32,6 +32,12 @@ def read_bytes(path: Path) -> bytes:
         raise InputError(path, "is a folder, not a file")
     if not stat.S_ISREG(info.st_mode):
         raise InputError(path, f"is a {_kind(info.st_mode)}, not a regular file")
+    return info
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file (see regular_file), at most MAX_INPUT_BYTES."""
+    info = regular_file(path)
     if info.st_size > MAX_INPUT_BYTES:
         raise InputError(path, f"is {info.st_size / 1024 ** 3:.1f} GiB; inputs above {MAX_INPUT_BYTES // 1024 ** 3} GiB are refused")
     try:

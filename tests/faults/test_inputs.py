@@ -130,7 +130,7 @@ FAULTS: list[Callable[[Workspace, str], tuple[int, str, int | None]]] = [
     missing, empty, blank, binary, bad_utf8, utf16, latin1, folder, fifo, dev_zero, unreadable, short, long, swapped,
     german]
 # Faults where a regression blocks (a FIFO) or reads forever (/dev/zero): run as a subprocess,
-# under a timeout, for `score`.
+# under a timeout, so that a regression fails this case instead of hanging the suite.
 BLOCKING = {fifo, dev_zero}
 
 
@@ -141,10 +141,24 @@ def test_bad_text_input(ws: Workspace, fault: Callable, role: str, command: str)
     code, named, line = fault(ws, ROLES[role])
     before = ws.snapshot()
     argv = SCORE if command == "score" else RUN
-    result = ws.subprocess(*argv, timeout=60) if fault in BLOCKING and command == "score" else ws.cli(*argv)
+    result = ws.subprocess(*argv, timeout=60) if fault in BLOCKING else ws.cli(*argv)
     assert result.code == code, result.err
     message = result.error_line()
     assert f"{named}:{line}:" in message if line else f"{named}:" in message, message
+    assert ws.snapshot() == before
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+@pytest.mark.parametrize("fault", sorted(BLOCKING, key=lambda f: f.__name__), ids=lambda f: f.__name__)
+def test_streaming_run_refuses_special_files(ws: Workspace, fault: Callable, role: str) -> None:
+    """The streaming engine indexes its files itself (eval/engine/textfile.py): a FIFO or a device
+    is refused there too, and deciding whether to stream never opens one (it blocked before)."""
+    code, named, _ = fault(ws, ROLES[role])
+    before = ws.snapshot()
+    for stream in ("true", "auto"):
+        result = ws.subprocess(*RUN, "--set", f"engine.stream={stream}", timeout=60)
+        assert result.code == code, result.err
+        assert f"{named}:" in result.error_line()
     assert ws.snapshot() == before
 
 
