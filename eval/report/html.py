@@ -91,6 +91,25 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def documents_payload(documents: Any) -> list[dict[str, Any]]:
+    """A `document:` test set's aligned documents (eval/documents) for the Documents view: each
+    document's texts, its beads as [seg id, kind, src start, src end, hyp start, hyp end] (null
+    offsets for a side the bead lacks; seg id counts over all documents, as the Segments view
+    does) and the alignment's findings as [category, severity, start, end, on_source, message]
+    with offsets into the document texts.  Read by attribute: report/ sits below documents/."""
+    out: list[dict[str, Any]] = []
+    base = 0
+    for doc in documents:
+        beads = [[base + bead.idx, bead.kind, *(bead.src or (None, None)), *(bead.hyp or (None, None))]
+                 for bead in doc.beads]
+        findings = [[span.category, span.severity, span.start, span.end, 1 if span.on_source else 0, span.message]
+                    for span in doc.findings]
+        out.append({"doc_id": doc.pair.doc_id, "src": doc.pair.src_text, "hyp": doc.pair.hyp_text,
+                    "beads": beads, "findings": findings, "unchecked": list(doc.unchecked)})
+        base += len(doc.beads)
+    return out
+
+
 def report_payload(report: Report) -> dict[str, Any]:
     """The JSON the page is built from: everything in the Report, texts included (of a sample of
     segments for a large run: `shown_segments`)."""
@@ -175,6 +194,7 @@ def report_payload(report: Report) -> dict[str, Any]:
         "src": pick(testset.src),
         "refs": [pick(ref) for ref in testset.refs],
         "doc_ids": pick(testset.doc_ids) if testset.doc_ids else None,
+        "documents": documents_payload(testset.documents),
         "hyps": {name: pick(report.hyps.get(name, ())) for name in systems},
         "seg_scores": seg_scores,
         "flags": flags,

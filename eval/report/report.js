@@ -414,12 +414,12 @@
     }
   }
 
-  const TABS = ["overview", "plots", "explorer", "comparison", "run"];
+  const TABS = ["overview", "plots", "explorer", "documents", "comparison", "run"];
   const rendered = {};
   const renderers = {};
 
   function showTab(name) {
-    if (!TABS.includes(name)) name = "overview";
+    if (!TABS.includes(name) || (name === "documents" && !D.documents.length)) name = "overview";
     for (const t of TABS) {
       document.getElementById(t).hidden = t !== name;
       const button = document.querySelector('#tabs [data-tab="' + t + '"]');
@@ -1188,9 +1188,101 @@
     if (D.warnings.length) root.appendChild(card("Warnings", el("ul", { class: "warnings" }, D.warnings.map((w) => el("li", {}, w)))));
   };
 
+  // ---------------------------------------------------------------- documents
+  // A `document:` test set (report/html.py, documents_payload): each document's French and
+  // English text side by side, cut into its beads; what the alignment left unmatched is marked
+  // by its finding (site text, addition, omission) and broken sentences carry their message.
+  const DOC_MARK = {
+    "other/boilerplate": ["doc-boilerplate", "site text (other/boilerplate)"],
+    "accuracy/addition": ["doc-addition", "addition (accuracy/addition)"],
+    "accuracy/omission": ["doc-omission", "omission (accuracy/omission)"],
+    "fluency/garbled": ["doc-broken", "broken sentence (fluency/garbled)"],
+  };
+  const docMark = (category) => DOC_MARK[category] || ["doc-other", category];
+
+  // One side's text as blocks: the text between beads stays plain, each bead is a block with
+  // its seg id; a finding covering the whole bead marks the block, a smaller one marks its span.
+  function docSide(doc, side, findings, blocks) {
+    const text = doc[side];
+    const lo = side === "src" ? 2 : 4;
+    const beads = doc.beads.filter((b) => b[lo] !== null).sort((a, b) => a[lo] - b[lo]);
+    const box = el("div", { class: "doc-text", lang: side === "src" ? "fr" : "en", "data-side": side });
+    let pos = 0;
+    for (const bead of beads) {
+      const start = bead[lo], end = bead[lo + 1];
+      if (start > pos && text.slice(pos, start).trim()) box.appendChild(el("div", { class: "doc-gap" }, text.slice(pos, start)));
+      const block = el("div", { class: "doc-bead", "data-bead": bead[0], "data-kind": bead[1], tabindex: 0 },
+        el("span", { class: "doc-idx", title: "segment " + bead[0] + " · bead " + bead[1] }, "#" + bead[0]));
+      const body = el("span", { class: "doc-body" });
+      const mine = findings.filter((f) => f[2] < end && f[3] > start).sort((a, b) => a[2] - b[2]);
+      const titles = [];
+      let at = start;
+      for (const f of mine) {
+        const [cls] = docMark(f[0]);
+        if (f[2] <= start && f[3] >= end && f[0] !== "fluency/garbled") {  // the whole bead: mark the block
+          block.classList.add(cls, "sev-" + f[1]);
+          titles.push(f[5]);
+          continue;
+        }
+        const s = Math.max(f[2], at), e = Math.min(f[3], end);
+        if (s >= e) continue;                    // overlaps one already marked
+        if (s > at) body.appendChild(document.createTextNode(text.slice(at, s)));
+        body.appendChild(el("mark", { class: cls, title: f[5] }, text.slice(s, e)));
+        at = e;
+      }
+      if (at < end) body.appendChild(document.createTextNode(text.slice(at, end)));
+      if (titles.length) block.setAttribute("title", titles.join("\n"));
+      block.appendChild(body);
+      (blocks[bead[0]] || (blocks[bead[0]] = [])).push(block);
+      box.appendChild(block);
+      pos = end;
+    }
+    if (pos < text.length && text.slice(pos).trim()) box.appendChild(el("div", { class: "doc-gap" }, text.slice(pos)));
+    return box;
+  }
+
+  function docCard(doc) {
+    const blocks = {};   // seg id -> its blocks on both sides
+    const onSide = (src) => doc.findings.filter((f) => f[4] === (src ? 1 : 0));
+    const counts = {};
+    for (const f of doc.findings) counts[f[0]] = (counts[f[0]] || 0) + 1;
+    const summary = [intFmt(doc.beads.length) + " beads"];
+    for (const [cat, n] of Object.entries(counts)) summary.push(n + " × " + docMark(cat)[1]);
+    const columns = el("div", { class: "doc-columns" + (doc.src === null ? " one" : "") });
+    if (doc.src !== null) columns.appendChild(el("div", {}, el("h3", {}, "French source"), docSide(doc, "src", onSide(true), blocks)));
+    columns.appendChild(el("div", {}, el("h3", {}, "English output"), docSide(doc, "hyp", onSide(false), blocks)));
+    let pinned = null;
+    const light = (id, on) => { for (const b of blocks[id] || []) b.classList.toggle("hl", on); };
+    for (const [id, list] of Object.entries(blocks)) {
+      for (const block of list) {
+        block.addEventListener("mouseenter", () => light(id, true));
+        block.addEventListener("mouseleave", () => { if (pinned !== id) light(id, false); });
+        block.addEventListener("click", () => {
+          if (pinned !== null) light(pinned, false);
+          pinned = pinned === id ? null : id;
+          if (pinned === null) return;
+          light(id, true);
+          for (const other of list) if (other !== block) other.scrollIntoView({ block: "nearest" });
+        });
+      }
+    }
+    return card("Document " + doc.doc_id,
+      el("p", { class: "muted small" }, summary.join(" · ")),
+      doc.unchecked.length ? el("p", { class: "warn small" }, "No French side: not checked: " + doc.unchecked.join("; ") + ".") : null,
+      columns);
+  }
+
+  renderers.documents = function (root) {
+    const legend = el("p", { class: "doc-legend small" }, "Each block is a bead (its segment number); hover or click one to light up its counterpart. ",
+      Object.values(DOC_MARK).map(([cls, label]) => el("span", { class: "doc-key " + cls }, label)));
+    root.appendChild(legend);
+    for (const doc of D.documents) root.appendChild(docCard(doc));
+  };
+
   // ---------------------------------------------------------------- start
   renderHeader();
   if (!D.comparisons.length && !D.gates.length) document.querySelector('#tabs [data-tab="comparison"]').hidden = true;
+  if (D.documents.length) document.querySelector('#tabs [data-tab="documents"]').hidden = false;
   for (const button of document.querySelectorAll("#tabs [data-tab]")) {
     button.addEventListener("click", () => showTab(button.getAttribute("data-tab")));
   }
