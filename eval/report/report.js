@@ -1273,7 +1273,8 @@
   }
 
   renderers.documents = function (root) {
-    const legend = el("p", { class: "doc-legend small" }, "Each block is a bead (its segment number); hover or click one to light up its counterpart. ",
+    const legend = el("p", { class: "doc-legend small" }, "Each block is a bead (its segment number)" +
+      (D.documents.some((d) => d.src !== null) ? "; hover or click one to light up its counterpart. " : ". "),
       Object.values(DOC_MARK).map(([cls, label]) => el("span", { class: "doc-key " + cls }, label)));
     root.appendChild(legend);
     for (const doc of D.documents) root.appendChild(docCard(doc));

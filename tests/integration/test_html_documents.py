@@ -82,3 +82,18 @@ def test_documents_view_marks_beads_site_text_and_keeps_markup_inert(tab: Page, 
     tab.page.mouse.move(0, 0)
     tab.assert_clean(report)
     screenshot(tab, tmp_path, "doc-view.png")
+
+
+def test_documents_view_without_french_shows_the_english_alone(tab: Page, tmp_path: Path) -> None:
+    assert cli_main(["doc", "--hyp", str(EXAMPLE / "ligne.en.txt"), "--format", "json", "-o", str(tmp_path / "run")]) == 0
+    report = tmp_path / "run" / "report.html"
+    tab.open(report, "documents")
+    view = tab.page.locator("#documents")
+    assert view.locator('.doc-text[data-side="src"]').count() == 0
+    assert view.locator('.doc-text[data-side="hyp"] .doc-bead').count() > 0
+    boilerplate = view.locator(".doc-bead.doc-boilerplate .doc-body").all_text_contents()
+    assert "See also" in boilerplate and "You may like" in boilerplate
+    assert "No French side" in view.inner_text()
+    assert view.locator("mark.doc-broken").count() >= 2
+    tab.assert_clean(report)
+    screenshot(tab, tmp_path, "doc-view-english-only.png")
