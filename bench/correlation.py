@@ -46,7 +46,7 @@ def figures(ds: object, scorer: object, part: str) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--cache", default=str(ROOT.parent / "cache-learned"))
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "relecture" / "learned-features"))
     parser.add_argument("--aggregates", action="store_true")
     args = parser.parse_args(argv)
 

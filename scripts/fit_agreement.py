@@ -132,7 +132,7 @@ def fit_slope(signed: np.ndarray) -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--cache", default=str(ROOT.parent / "cache-learned"))
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "relecture" / "learned-features"))
     parser.add_argument("--out", default=str(TABLE_PATH))
     args = parser.parse_args(argv)
     datasets = load_datasets(Path(args.data), Path(args.cache), SETS)

@@ -251,7 +251,7 @@ def _round(values: np.ndarray) -> list[float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
-    parser.add_argument("--cache", default=str(ROOT.parent / "cache-learned"))
+    parser.add_argument("--cache", default=str(Path.home() / ".cache" / "relecture" / "learned-features"))
     parser.add_argument("--out", default=str(ROOT / "eval" / "metrics" / "learned_weights.json"))
     args = parser.parse_args(argv)
     data = Path(args.data)
