@@ -176,6 +176,10 @@ def score_model_metric(metric: Metric, systems: dict[str, list[Segment]], block_
             def fresh(todo: list[Segment]) -> Entries:
                 parts = [todo] if whole else blocks_of_list(todo, block_size)
                 found = list(pool.map(lambda actor, block: actor.entries.remote(block), parts))
+                if any(constant["__signature__"] != found[0][1]["__signature__"] for _, constant in found):
+                    # a metric whose settings follow the segments it gets (learned's variant):
+                    # blocks scored differently would not be the local run's scores
+                    raise RuntimeError(f"metric '{metric.name}': blocks were scored under different signatures")
                 return [entry for entries, _ in found for entry in entries], found[0][1]
 
             results[name] = score_through_cache(metric, segments, cache, signature, fresh)
