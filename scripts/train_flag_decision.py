@@ -4,19 +4,15 @@
 - `--lexicon`: Dice co-occurrence of French and English word stems over the tune sources against
   the human references and every system's output; kept: pairs seen 3+ times with Dice >= MIN_DICE,
   the TOP best per French stem.
-- decisions: errors synthesised from the tune references (their labels are known), given to the
-  coverage flagger as outputs beside the clean references:
-  * omission: one content word (noun, verb, adjective, adverb), a prepositional phrase, a subject
-    or a clause removed (spaCy's English parse picks them).  A candidate (a source word without a
-    counterpart, coverage.py) is positive when the clean reference covered it and the damaged one
-    does not; every candidate of a clean reference is negative.
-  * addition: an adjective (before a common noun) or an -ly adverb (before a verb) taken from
-    other tune references inserted; the inserted word's candidate is positive, every candidate of
-    the clean reference negative.
-  The references are split in two by source sentence: a logistic regression is fitted on one half,
+- the omission decision: errors synthesised from the tune references (their labels are known),
+  given to the coverage flagger as outputs beside the clean references: one content word (noun, verb, adjective, adverb), a prepositional phrase, a subject
+  or a clause removed (spaCy's English parse picks them).  A candidate (a source word without a
+  counterpart, coverage.py) is positive when the clean reference covered it and the damaged one
+  does not; every candidate of a clean reference is negative.  The references are split in two by source sentence: a logistic regression is fitted on one half,
   and its thresholds are set on the other: `minor` where as many clean references get a flag as
   under the hand rule it replaces (so the two compare on what they find at equal noise), `major`
-  where CLEAN_MAJOR do.
+  where CLEAN_MAJOR do.  (An addition decision trained the same way on inserted adjectives and
+  adverbs lost to the hand rule on DEMETR, commit ce47520: coverage.py keeps the rule.)
 
 Deterministic: seeded choices, Newton steps, rounded weights (rerun: byte-identical files).
 
@@ -54,8 +50,7 @@ will would can could should may might must there which who whom what when where 
 such also into about over after before up out""".split())
 MIN_DICE, MIN_PAIRS, TOP = 0.25, 3, 4
 CLEAN_MAJOR = 0.005  # share of clean references with a major flag (calibration half)
-FEATURES = {"accuracy/omission": ("sim", "lex", "known", "partner", "zipf", "length_z", "chars", "gain"),
-            "accuracy/addition": ("sim", "lex", "known", "partner", "zipf", "length_z", "chars", "capital", "gain")}
+FEATURES = ("sim", "lex", "known", "partner", "zipf", "length_z", "chars", "gain")
 
 
 def lines(path: str) -> list[str]:
@@ -135,37 +130,18 @@ def removals(doc) -> dict[str, list[tuple[int, int]]]:
     return {k: v for k, v in options.items() if v}
 
 
-def insertions(doc, adjectives: list[str], adverbs: list[str], rng: random.Random) -> list[tuple[int, str]]:
-    """(offset, word) insertions: an adjective before a common noun, an adverb before a verb."""
-    out = []
-    for tok in doc:
-        if tok.i == 0 or tok.text[:1].isupper():
-            continue
-        if tok.pos_ == "NOUN" and doc[tok.i - 1].pos_ in ("DET", "ADP", "NUM"):
-            out.append((tok.idx, rng.choice(adjectives)))
-        elif tok.pos_ == "VERB" and tok.tag_ in ("VBD", "VBZ", "VBP") and doc[tok.i - 1].pos_ in ("PRON", "NOUN", "PROPN"):
-            out.append((tok.idx, rng.choice(adverbs)))
-    return out
-
-
 def cut(text: str, span: tuple[int, int]) -> str:
     start, end = span
     out = text[:start].rstrip(" ,") + " " + text[end:].lstrip(" ,")
     return " ".join(out.split()).replace(" .", ".").strip()
 
 
-def synthesise(data: str) -> list[tuple[str, str, str, str, int]]:
-    """(source, clean reference, damaged reference, kind, offset of an inserted word or -1), one
-    removal and one insertion for each tune reference where the parse allows."""
+def synthesise(data: str) -> list[tuple[str, str, str, str]]:
+    """(source, clean reference, damaged reference, kind): one removal for each tune reference
+    where the parse allows."""
     nlp = spacy_model(SPACY_EN, ("tok2vec", "tagger", "attribute_ruler", "parser"))
     pairs = tune_pairs(data, systems=False)
     docs = list(nlp.pipe([r for _, r in pairs], batch_size=256))
-    pool: dict[str, set[str]] = {"ADJ": set(), "ADV": set()}
-    for doc in docs:
-        for tok in doc:
-            if tok.pos_ in pool and tok.is_alpha and tok.is_lower and not tok.is_stop and len(tok.text) > 3:
-                pool[tok.pos_].add(tok.text)
-    adjectives, adverbs = sorted(pool["ADJ"]), sorted(a for a in pool["ADV"] if a.endswith("ly"))
     out = []
     for (src, ref), doc in zip(pairs, docs):
         rng = seeded(src)
@@ -176,54 +152,45 @@ def synthesise(data: str) -> list[tuple[str, str, str, str, int]]:
             kind = rng.choice(sorted(options))
             damaged = cut(ref, rng.choice(options[kind]))
             if damaged and damaged != ref:
-                out.append((src, ref, damaged, kind, -1))
-        places = insertions(doc, adjectives, adverbs, rng)
-        if places:
-            offset, word = rng.choice(places)
-            out.append((src, ref, ref[:offset] + word + " " + ref[offset:], "insertion", offset))
+                out.append((src, ref, damaged, kind))
     return out
 
 
-def features_of(segments: list[Segment], keep: str | None) -> dict[str, dict[int, dict[int, dict[str, float]]]]:
-    """category -> segment -> offset -> features of the coverage flagger's candidates (kept in
-    `keep`, a JSON file, when given: a rerun that changes only the fit reads them back)."""
+def features_of(segments: list[Segment], keep: str | None) -> dict[int, dict[int, dict[str, float]]]:
+    """segment -> source offset -> features of the coverage flagger's omission candidates (kept
+    in `keep`, a JSON file, when given: a rerun that changes only the fit reads them back)."""
     if keep and os.path.exists(keep):
         with open(keep, encoding="utf-8") as handle:
-            rows = json.load(handle)
+            rows = json.load(handle)["candidates"]
     else:
         flagger = CoverageFlagger(decide=False)
         flagger.flag(segments)
         rows = flagger.features
         if keep:
-            write_json(keep, rows)
-    found: dict[str, dict[int, dict[int, dict[str, float]]]] = {}
-    for category, candidates in rows.items():
-        for idx, start, _word, features in candidates:
-            found.setdefault(category, {}).setdefault(idx, {})[start] = features
+            write_json(keep, {"candidates": rows})
+    found: dict[int, dict[int, dict[str, float]]] = {}
+    for idx, start, _word, features in rows:
+        found.setdefault(idx, {})[start] = features
     return found
 
 
-def rule(category: str, f: dict[str, float]) -> bool:
-    """The hand rule the learned decision replaces (coverage.py before it), for comparison."""
-    if category == "accuracy/omission":
-        return f["sim"] < 0.6 and f["partner"] < 0.4 and f["gain"] > 0.03
-    return f["sim"] < 0.6 and f["partner"] < 0.45 and f["gain"] > 0.01
+def rule(f: dict[str, float]) -> bool:
+    """The hand rule the learned decision replaced (coverage.py before it), for comparison."""
+    return f["sim"] < 0.6 and f["partner"] < 0.4 and f["gain"] > 0.03
 
 
-def train(category: str, names: tuple[str, ...], rows: list, found: dict, clean_ids: dict[str, int]) -> dict:
-    """Fit one decision; rows: (source, clean id, damaged id, kind, positives: set of offsets or None)."""
+def train(rows: list[tuple[str, int, int, str]], found: dict[int, dict[int, dict[str, float]]]) -> dict:
+    """Fit the omission decision; rows: (source, clean segment id, damaged segment id, kind)."""
+    names = FEATURES
     x, y, owner, fit = [], [], [], []
-    for src, clean_id, damaged_id, kind, positives in rows:
+    for src, clean_id, damaged_id, _kind in rows:
         clean = found.get(clean_id, {})
-        damaged = found.get(damaged_id, {})
-        for start, f in clean.items():
-            x.append([f[n] for n in names]); y.append(0); owner.append(clean_id); fit.append(not calibration_half(src))
-        for start, f in damaged.items():
-            label = start in positives if positives is not None else start not in clean
-            if positives is not None and not label:
-                continue  # the insertion's other candidates are the clean reference's
-            x.append([f[n] for n in names]); y.append(int(label)); owner.append(damaged_id)
-            fit.append(not calibration_half(src))
+        for candidates, is_damaged in ((clean, False), (found.get(damaged_id, {}), True)):
+            for start, f in sorted(candidates.items()):
+                x.append([f[n] for n in names])
+                y.append(int(is_damaged and start not in clean))
+                owner.append(damaged_id if is_damaged else clean_id)
+                fit.append(not calibration_half(src))
     xa, ya, fa = np.array(x), np.array(y, dtype=float), np.array(fit)
     mean, scale, weights, bias = fit_logistic(xa[fa], ya[fa])
     probs = 1 / (1 + np.exp(-(((xa - mean) / scale) @ weights + bias)))
@@ -233,7 +200,7 @@ def train(category: str, names: tuple[str, ...], rows: list, found: dict, clean_
     for p, o, f_row, in_fit in zip(probs, owner, x, fa):
         if not in_fit:
             top[o] = max(top.get(o, 0.0), float(p))
-            by_rule[o] = by_rule.get(o, False) or rule(category, dict(zip(names, f_row)))
+            by_rule[o] = by_rule.get(o, False) or rule(dict(zip(names, f_row)))
     calib = [r for r in rows if calibration_half(r[0])]
     clean_ids_calib = sorted({r[1] for r in calib})
     clean_top = np.sort(np.array([top.get(i, 0.0) for i in clean_ids_calib]))[::-1]
@@ -248,10 +215,10 @@ def train(category: str, names: tuple[str, ...], rows: list, found: dict, clean_
         report[kind] = {"n": len(ids), "learned_minor": sum(top.get(i, 0) >= minor for i in ids),
                         "learned_major": sum(top.get(i, 0) >= major for i in ids),
                         "rule": sum(by_rule.get(i, False) for i in ids)}
-    print(f"{category}: {len(rows)} damaged references, {int(ya.sum())} positive candidates of {len(ya)}; "
+    print(f"accuracy/omission: {len(rows)} damaged references, {int(ya.sum())} positive candidates of {len(ya)}; "
           f"calibration half, clean references flagged: rule and learned minor {rule_rate:.1%}, "
           f"learned major {CLEAN_MAJOR:.1%}; found by kind: {report}", file=sys.stderr)
-    print(f"{category} weights: {dict(zip(names, np.round(weights, 3).tolist()))}", file=sys.stderr)
+    print(f"accuracy/omission weights: {dict(zip(names, np.round(weights, 3).tolist()))}", file=sys.stderr)
     return {"features": list(names), "mean": [round(float(v), 6) for v in mean],
             "scale": [round(float(v), 6) for v in scale], "weights": [round(float(v), 6) for v in weights],
             "bias": round(bias, 6), "minor": minor, "major": major,
@@ -274,21 +241,18 @@ def main() -> None:
         build_lexicon(args.data)
         return
     rows = synthesise(args.data)
-    segments, clean_ids, per_category = [], {}, {"accuracy/omission": [], "accuracy/addition": []}
-    for src, ref, damaged, kind, offset in rows:
+    segments: list[Segment] = []
+    clean_ids: dict[tuple[str, str], int] = {}
+    labelled = []
+    for src, ref, damaged, kind in rows:
         if (src, ref) not in clean_ids:
             clean_ids[(src, ref)] = len(segments)
             segments.append(Segment(idx=len(segments), src=src, hyp=ref))
         segments.append(Segment(idx=len(segments), src=src, hyp=damaged))
-        category = "accuracy/addition" if offset >= 0 else "accuracy/omission"
-        per_category[category].append((src, clean_ids[(src, ref)], len(segments) - 1, kind,
-                                       {offset} if offset >= 0 else None))
-    found = features_of(segments, args.features)
+        labelled.append((src, clean_ids[(src, ref)], len(segments) - 1, kind))
     doc = {"about": "learned flag decisions (eval/flaggers/decision.py), trained by scripts/train_flag_decision.py "
                     "on errors synthesised from the WMT12+13 tune references",
-           "decisions": {category: train(category, FEATURES[category], per_category[category], found.get(category, {}),
-                                         clean_ids)
-                         for category in sorted(per_category)}}
+           "decisions": {"accuracy/omission": train(labelled, features_of(segments, args.features))}}
     write_json(DECISION_PATH, doc)
     print(f"wrote {DECISION_PATH}", file=sys.stderr)
 

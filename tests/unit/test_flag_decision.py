@@ -1,7 +1,7 @@
-"""The learned flag decisions (eval/flaggers/decision.py) and the lexicon they read
+"""The learned flag decision (eval/flaggers/decision.py) and the lexicon it reads
 (eval/flaggers/lexicon.py): the shipped files load, the fit is deterministic, the lexicon knows
-common pairs, and the coverage flagger's decisions on table-driven cases, French and English,
-with the false alarms they must not raise (packaged models, no mocks)."""
+common pairs, and the coverage flagger's omissions and additions on table-driven cases, French
+and English, with the false alarms they must not raise (packaged models, no mocks)."""
 from __future__ import annotations
 
 import hashlib
@@ -20,11 +20,10 @@ def test_shipped_decisions_load_and_name_their_weights() -> None:
     with open(DECISION_PATH, "rb") as handle:
         raw = handle.read()
     assert weights_hash() == hashlib.sha256(raw).hexdigest()[:12]
-    for category in ("accuracy/omission", "accuracy/addition"):
-        model = decision(category)
-        assert 0 < model.minor < model.major < 1
-        assert len(model.weights) == len(model.features) == len(json.loads(raw)["decisions"][category]["mean"])
-        assert model.prob([]).shape == (0,)
+    model = decision("accuracy/omission")
+    assert 0 < model.minor < model.major < 1
+    assert len(model.weights) == len(model.features) == len(json.loads(raw)["decisions"]["accuracy/omission"]["mean"])
+    assert model.prob([]).shape == (0,)
 
 
 def test_fit_is_deterministic_and_learns() -> None:
@@ -75,7 +74,7 @@ CASES = [
     # much shorter too: the length model agrees, major; one flag for the whole phrase
     (SRC_BILL, "The government presented a new bill on Tuesday.", "accuracy/omission",
      ["sécurité des voitures électriques dans les villes"], "major"),
-    # an inserted adjective
+    # an inserted adjective (the hand rule: it beat the learned decision on DEMETR)
     (SRC_BILL, "The government presented a controversial new bill on Tuesday on the safety of electric cars in cities.",
      "accuracy/addition", ["controversial"], "minor"),
 ]
@@ -91,4 +90,5 @@ def test_learned_coverage(src: str, hyp: str, category: str, words: list[str], s
     assert worst == RANK[severity] if words or severity == "none" else worst <= RANK[severity], \
         [(f.severity, f.message) for f in flags]
     for flag in flags:
-        assert weights_hash() in flag.message and 0.0 <= flag.confidence <= 1.0
+        assert 0.0 <= flag.confidence <= 1.0
+        assert (weights_hash() in flag.message) == (category == "accuracy/omission")
