@@ -15,10 +15,10 @@ from relecture.metrics.lexical import BLEU
 from relecture.types import Segment
 
 pytest.importorskip("ray") if not os.environ.get("CI") else None  # CI installs the ray extra: never skipped there
-import ray  # noqa: E402
+import ray
 
-from relecture.engine.ray_engine import Entries, block_entries, blocks_of_list, by_length, worker_errors  # noqa: E402
-from relecture.errors import InputError  # noqa: E402
+from relecture.engine.ray_engine import Entries, block_entries, blocks_of_list, by_length, worker_errors
+from relecture.errors import InputError
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
