@@ -151,6 +151,9 @@ def main(argv: list[str] | None = None) -> int:
           f"cached vs direct max |diff| {agree:.1e}")
     print(f"in a fresh process both runs also pay the model load ({load_ours:.2f}s): "
           f"{100 * (rerun + load_ours) / (cold + load_ours):.1f}% of cold")
+    load = os.getloadavg()
+    print(f"load average at the end: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} (1, 5, 15 min; {os.cpu_count()} cores): "
+          f"ratios from one run only")
     return 0
 
 

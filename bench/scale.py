@@ -61,30 +61,47 @@ def tree_rss(root: int) -> tuple[int, int]:
     return total, peak
 
 
-def namespace_cpu() -> float:
-    """CPU seconds used so far by every process in this network namespace (their exited children
-    included): inside --ray-local-cluster's namespace that is the driver, the pool or the Ray
-    cluster's daemons and workers, and nothing else, so it compares the two engines whatever
-    else loads the machine."""
+def namespace_cpu() -> dict[int, float]:
+    """CPU seconds (user + system) of every live process in this network namespace, by pid:
+    inside --ray-local-cluster's namespace that is the driver, the pool or the Ray cluster's
+    daemons and workers, and nothing else, so it compares the two engines whatever else loads
+    the machine."""
     own = os.readlink("/proc/self/ns/net")
-    total = 0
+    found: dict[int, float] = {}
     for entry in filter(str.isdigit, os.listdir("/proc")):
         try:
             if os.readlink(f"/proc/{entry}/ns/net") != own:
                 continue
             with open(f"/proc/{entry}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+            found[int(entry)] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime stime
         except (OSError, IndexError, ValueError):
             continue
-    return total / os.sysconf("SC_CLK_TCK")
+    return found
+
+
+class CpuTracker:
+    """CPU seconds the namespace's processes spend between start and the last `poll`: each
+    process's last-seen CPU, less what it had at the start. Polled every 0.1 s, so a process
+    that exits loses at most its last 0.1 s; counting exited children through cutime instead
+    missed the pool's workers, which the forkserver (an orphan at the end) reaps."""
+
+    def __init__(self) -> None:
+        self.start = namespace_cpu()
+        self.last = dict(self.start)
+
+    def poll(self) -> None:
+        self.last.update(namespace_cpu())
+
+    def seconds(self) -> float:
+        return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
 def measured(cmd: list[str], cwd: Path, watch: str = "") -> dict[str, object]:
     """Run cmd; wall seconds, peak tree RSS (sum and largest process), CPU seconds used in this
     network namespace meanwhile, exit code, output; with `watch` (a glob under cwd), the largest
     total size its files reached while cmd ran."""
-    cpu_before = namespace_cpu()
+    cpu = CpuTracker()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peaks = [0, 0, 0]
@@ -93,6 +110,7 @@ def measured(cmd: list[str], cwd: Path, watch: str = "") -> dict[str, object]:
         while proc.poll() is None:
             total, largest = tree_rss(proc.pid)
             peaks[0], peaks[1] = max(peaks[0], total), max(peaks[1], largest)
+            cpu.poll()
             if watch:
                 peaks[2] = max(peaks[2], sum(p.stat().st_size for p in cwd.glob(watch) if p.is_file()))
             time.sleep(0.1)
@@ -101,8 +119,9 @@ def measured(cmd: list[str], cwd: Path, watch: str = "") -> dict[str, object]:
     watcher.start()
     out, err = proc.communicate()
     watcher.join()
+    cpu.poll()  # the cluster's daemons and workers outlive the driver
     return {"wall": time.perf_counter() - started, "rss_sum": peaks[0], "rss_max": peaks[1], "watched": peaks[2],
-            "cpu": namespace_cpu() - cpu_before, "rc": proc.returncode, "out": out, "err": err}
+            "cpu": cpu.seconds(), "rc": proc.returncode, "out": out, "err": err}
 
 
 def make_inputs(data: Path, work: Path, n: int) -> list[Path]:
@@ -172,6 +191,8 @@ def main() -> None:
         if r["rc"] != 0:
             print("   " + str(r["err"]).strip().splitlines()[-1][:200] if str(r["err"]).strip() else "   (no message)")
     local = runs.get("relecture run (streaming, local pool)", {"rc": None})
+    if local["rc"] == 0:
+        check_folder(args.workdir / "out-local", 2 * args.segments)
     sacre_run = runs.get("sacrebleu CLI")
     if sacre_run and sacre_run["rc"] != 0:
         print(f"sacrebleu CLI exited {sacre_run['rc']} (under its {args.sacrebleu_limit_gb:g} GB address-space limit): "
@@ -199,6 +220,15 @@ def main() -> None:
         for machines in (1, 2, 4, 8, 16):
             print(f"  projected wall on {machines:2d} machine(s) of {cores} cores: {serial + work / (machines * cores):7.0f} s"
                   f"  (driver CPU {serial:.0f} s + blocks' CPU / cores, machines otherwise idle)")
+
+
+def check_folder(folder: Path, rows: int) -> None:
+    """The run folder is whole: its files, every segment row, and a report.html of bounded size."""
+    with open(folder / "segments.jsonl", "rb") as handle:
+        found = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(2**24), b""))
+    page = (folder / "report.html").stat().st_size
+    print(f"run folder {folder.name}: {', '.join(sorted(p.name for p in folder.iterdir()))}; segments.jsonl "
+          f"{found:,} of {rows:,} rows; report.html {page / 2**20:.1f} MB (a sample of segments, eval/report/html.py)")
 
 
 def flag_run(data: Path, work: Path, n: int) -> None:

@@ -31,7 +31,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from .errors import InputError
 from .metrics.base import Metric, Progress
@@ -217,19 +217,32 @@ def score_cached(metric: Metric, segments: Sequence[Segment], cache: ScoreCache 
     """`metric.score(segments)`, with every segment already in `cache` taken from there."""
     if cache is None or not cacheable(metric) or not segments:
         return metric.score(segments, progress=progress)
-    signature = cache_signature(metric, segments)
+    return score_through_cache(metric, segments, cache, cache_signature(metric, segments),
+                               lambda todo: entries_of(todo, metric.score(todo, progress=progress)), progress)
+
+
+# Scores the segments the cache lacks: (their entries in the given order, the constant extra).
+FreshEntries = Callable[[list[Segment]], tuple[list[dict[str, Any]], dict[str, Any]]]
+
+
+def score_through_cache(metric: Metric, segments: Sequence[Segment], cache: ScoreCache | None, signature: str,
+                        fresh: FreshEntries, progress: Progress | None = None) -> MetricResult:
+    """The MetricResult of `segments` from the cache's entries under `signature` and `fresh`
+    ones for the rest, which are then stored. `fresh` may score anywhere: in this process
+    (score_cached) or in a Ray actor pool, whose entries only this process writes to its cache
+    (engine/ray_engine.py), so several nodes never write one SQLite file."""
     keys = [segment_key(seg) for seg in segments]
-    hits = cache.get_many(signature, keys)
+    hits = cache.get_many(signature, keys) if cache is not None else {}
     missing = [seg for seg, key in zip(segments, keys) if key not in hits]
-    constant_extra = cache.signature_extra(signature) if not missing else None
+    constant_extra = cache.signature_extra(signature) if cache is not None and not missing else None
     if missing or constant_extra is None:
         todo = missing or list(segments)
         if progress and len(todo) < len(segments):
             progress(len(segments) - len(todo))  # cached segments count as done at once
-        fresh = metric.score(todo, progress=progress)
-        entries, constant_extra = entries_of(todo, fresh)
+        entries, constant_extra = fresh(todo)
         stored = {segment_key(seg): entry for seg, entry in zip(todo, entries)}
-        cache.put_many(signature, stored, constant_extra)
+        if cache is not None:
+            cache.put_many(signature, stored, constant_extra)
         hits.update(stored)
     elif progress:
         progress(len(segments))

@@ -62,6 +62,7 @@ ENGINE_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
 }
 RAY_SCHEMA: dict[str, tuple[tuple[type, ...], Any]] = {
     "address": ((str,), "auto"),         # "auto": the cluster `ray start` made on this machine
+    "model_block_size": ((int,), 512),   # segments a model-metric or flagger actor gets at once
 }
 
 
@@ -247,6 +248,8 @@ def validate(raw: dict[str, Any], source: str = "<values>") -> dict[str, Any]:
         raise ConfigError(f"{source}: 'engine.block_size' must be 1 or more")
     if engine["ray"] is not None:
         engine["ray"] = check_keys("engine.ray.", engine["ray"], RAY_SCHEMA, source)
+        if engine["ray"]["model_block_size"] < 1:
+            raise ConfigError(f"{source}: 'engine.ray.model_block_size' must be 1 or more")
     values["engine"] = engine
     if ts["limit"] is not None and ts["limit"] < 1:
         raise ConfigError(f"{source}: 'testset.limit' must be 1 or more (the first N segments), not {ts['limit']}")

@@ -137,8 +137,14 @@ def generate_systems(config: RunConfig, testset: TestSet, progress: bool = False
             for name, spec in generated_systems(config.systems).items()}
 
 
-def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., dict[str, dict[str, MetricResult]]] | None = None) -> Report:
-    """Score the run in memory; `scorer` replaces score_systems (the Ray engine's, engine/ray_engine.py)."""
+# (flaggers, one system's segments) -> their findings: flag_segments here, an actor pool on Ray
+FlagFn = Callable[[Sequence[Flagger], Sequence[Segment]], list[ErrorSpan]]
+
+
+def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., dict[str, dict[str, MetricResult]]] | None = None,
+             flag: FlagFn | None = None) -> Report:
+    """Score the run in memory; `scorer` replaces score_systems and `flag` flag_segments (the
+    Ray engine's, engine/ray_engine.py)."""
     started = datetime.now(timezone.utc)
     testset, systems, origins, warnings = load_inputs(config)
     generated = generate_systems(config, testset, progress)
@@ -152,7 +158,7 @@ def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., di
         {name: hyps for name, hyps in systems.items() if name not in generated and name not in order}
     metrics: list[Metric] = [build("metric", item) for item in config.metrics]
     flaggers: list[Flagger] = [build("flagger", with_paths(config, item)) for item in config.flaggers]
-    if flaggers and len(testset) >= PARALLEL_FLAG_FROM:
+    if flaggers and flag is None and len(testset) >= PARALLEL_FLAG_FROM:
         warm_helper(flaggers)  # the helper process loads its models while the metrics score
     if not testset.refs:
         missing = [m.name for m in metrics if m.needs_reference]
@@ -170,7 +176,7 @@ def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., di
                 segments = testset.segments(hyps)
                 if testset.documents:  # flaggers read matched beads; the alignment judged the rest
                     segments = flaggable(segments)
-                results[name].flags.extend(flag_segments(flaggers, segments))
+                results[name].flags.extend((flag or flag_segments)(flaggers, segments))
                 advance(len(testset) * len(flaggers))
     if testset.documents:
         for result in results.values():

@@ -39,10 +39,10 @@ from splits import TEST, TUNE, bio_test_docs, demetr_test_sources, wmt_part  # n
 
 from relecture.meta import HumanData, Key, Output, data_hashes, load_human_jsonl, load_wmt  # noqa: E402
 from relecture.metrics.learned import (FEATURES, QE_FEATURE_VERSION, QE_FEATURES, REF_MODEL_FEATURES, SRC_MODEL_FEATURES,  # noqa: E402
-                                       compute_features, compute_qe_features)
+                                       add_derived, compute_features, compute_qe_features)
 from relecture.types import Segment  # noqa: E402
 
-SCRIPT_VERSION = "2"
+SCRIPT_VERSION = "3"
 FEATURE_CACHE_VERSION = "1"
 SEED = 13  # recorded for completeness: the fit has no randomness
 L2 = 1e-3
@@ -99,7 +99,7 @@ def cached_features(name: str, segments: list[Segment], cache_dir: Path, chunk: 
                     segments, models, chunk, name)
     feats.update(_cached(cache_dir / f"qe-{name}-{_hash([texts, QE_FEATURES, QE_FEATURE_VERSION])}.npz",
                          segments, compute_qe_features, chunk, name))
-    return feats
+    return add_derived(feats)
 
 
 def _cached(path: Path, segments: list[Segment], compute: Callable[[list[Segment]], dict[str, np.ndarray]],

@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from ..models import SPACY_EN, SPACY_FR, spacy_model
 from ..types import Segment
-from .workers import in_helper
+from .workers import in_helper, one_blas_thread
 
 # Both small pipelines' NER has its own tok2vec, so the NER alone runs: the tagger, parser and
 # lemmatizer would double the time.  The few fragments that need POS are tagged by `tag()`.
@@ -26,6 +26,28 @@ BATCH_SIZE = 256
 # while this process parses the outputs: 3000 WMT13 segments in 7.1 s instead of 11.0-11.9 s on 2
 # cores.  (spaCy's own n_process=2 was slower here: 18.4 s.)  Below it, the hand-over costs more.
 PARALLEL_PARSE_FROM = 200
+
+
+@lru_cache(maxsize=None)
+def pipeline(name: str, pipes: tuple[str, ...]) -> Any:
+    """spacy_model(name, pipes), its layers' matrix products done by numpy (OpenBLAS, one thread:
+    `parse` runs the pipes under `one_blas_thread`) instead of thinc's default BLIS.
+
+    BLIS is 3-4x slower here on the NER's shapes (a 16000x288 by 288x288 product: 23 GFLOP/s
+    against 80-90); the NER of 3000 WMT13 sources and outputs took 3.4-3.9 s and 4.6-5.0 s
+    instead of 5.3-6.5 s and 6.2-7.4 s.  The products differ from BLIS's in the last bits, which
+    changed no entity of those 6,000 texts (every token's IOB tag and every entity compared);
+    tests/unit/test_flagger_speed.py compares the two on French and English text.  (The
+    transition step's own small products stay on thinc's C BLAS.)"""
+    from thinc.api import NumpyOps  # spaCy (and thinc) are an optional extra: loaded with the models
+
+    nlp = spacy_model(name, pipes)
+    ops = NumpyOps(use_blis=False)
+    for _, component in nlp.pipeline:
+        model = getattr(component, "model", None)
+        for node in model.walk() if model is not None else ():
+            node.ops = ops
+    return nlp
 
 
 @dataclass
@@ -47,17 +69,18 @@ def parse(segments: Sequence[Segment], parallel: bool | None = None) -> Parsed:
         return hit[2]
     if parallel is None:
         parallel = len(segments) >= PARALLEL_PARSE_FROM
-    fr = spacy_model(SPACY_FR, FR_PIPES)
-    en = spacy_model(SPACY_EN, EN_PIPES)
+    fr = pipeline(SPACY_FR, FR_PIPES)
+    en = pipeline(SPACY_EN, EN_PIPES)
     job = in_helper(parse_sources, srcs) if parallel else None
-    if job is not None:
-        from spacy.tokens import DocBin  # spaCy is an optional extra: imported once its models loaded
+    with one_blas_thread():
+        if job is not None:
+            from spacy.tokens import DocBin  # spaCy is an optional extra: imported once its models loaded
 
-        hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
-        src_docs = list(DocBin().from_bytes(job.result()).get_docs(fr.vocab))
-    else:
-        src_docs = list(fr.pipe(srcs, batch_size=BATCH_SIZE))
-        hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
+            hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
+            src_docs = list(DocBin().from_bytes(job.result()).get_docs(fr.vocab))
+        else:
+            src_docs = list(fr.pipe(srcs, batch_size=BATCH_SIZE))
+            hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
     parsed = Parsed(src=src_docs, hyp=hyp_docs)
     _cache.clear()  # keep one run's parse: the flaggers of a run share it, the next run replaces it
     _cache[key] = (srcs, hyps, parsed)
@@ -68,12 +91,13 @@ def parse_sources(srcs: tuple[str, ...]) -> bytes:
     """The French docs of srcs, serialized (tokens, entities and sentence starts survive)."""
     from spacy.tokens import DocBin
 
-    fr = spacy_model(SPACY_FR, FR_PIPES)
-    return DocBin(store_user_data=False, docs=fr.pipe(srcs, batch_size=BATCH_SIZE)).to_bytes()
+    fr = pipeline(SPACY_FR, FR_PIPES)
+    with one_blas_thread():
+        return DocBin(store_user_data=False, docs=fr.pipe(srcs, batch_size=BATCH_SIZE)).to_bytes()
 
 
 @lru_cache(maxsize=50_000)
 def tag(text: str) -> tuple[str, ...]:
     """Universal POS tags of an English text (used on short fragments only)."""
-    nlp = spacy_model(SPACY_EN, EN_TAGGER_PIPES)
+    nlp = pipeline(SPACY_EN, EN_TAGGER_PIPES)
     return tuple(tok.pos_ for tok in nlp(text))

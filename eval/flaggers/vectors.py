@@ -1,9 +1,9 @@
 """USE vectors of texts for the flaggers, each text encoded once per process.
 
-The encoder (tokenizer + one-thread numpy) is a large part of the flaggers' time and runs on one
-core; `embed` keeps every vector it computed, so the names and coverage flaggers, and every
-system of a run, share the words and n-grams they look up.  Outside `flag_segments`, a large
-batch is split with the helper process (eval/flaggers/workers.py).
+The encoder (tokenizer + one-thread numpy, eval/flaggers/use_kernel.py) is a large part of the
+flaggers' time and runs on one core; `embed` keeps every vector it computed, so the names and
+coverage flaggers, and every system of a run, share the words and n-grams they look up.  Outside
+`flag_segments`, a large batch is split with the helper process (eval/flaggers/workers.py).
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..models import use_encoder
 from .text import split_by_length
+from .use_kernel import encode_texts
 from .workers import in_helper
 
 _vectors: dict[str, Any] = {}
@@ -33,26 +33,14 @@ def embed(texts: Sequence[str]) -> dict[str, Any]:
     return {t: _vectors[t] for t in texts}
 
 
-def encoder() -> Any:
-    """The shared, sha256-checked loader (eval/models.py, used by eval/encoders.py too), with one
-    BLAS thread: the flaggers embed many tiny batches, and two threads on two busy cores made a
-    WMT13 run of all flaggers 4.6x slower (288 s against 62 s)."""
-    return use_encoder(1)
-
-
 def encode(texts: list[str]) -> Any:
     """(len(texts), 512) vectors; a large batch is split between this process and the helper.
 
     Each text is encoded independently of its batch-mates, so the split changes no vector."""
     if len(texts) < PARALLEL_ENCODE_FROM:
-        return encoder().encode(texts)
+        return encode_texts(texts)
     first, second = split_by_length(texts, 2)
-    job = in_helper(encode_here, second)
+    job = in_helper(encode_texts, second)
     if job is None:
-        return encoder().encode(texts)
-    return np.concatenate([encoder().encode(first), job.result()])
-
-
-def encode_here(texts: list[str]) -> Any:
-    """The vectors of texts, encoded in this process (the helper's half of `encode`)."""
-    return encoder().encode(texts)
+        return encode_texts(texts)
+    return np.concatenate([encode_texts(first), job.result()])

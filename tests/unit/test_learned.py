@@ -11,7 +11,7 @@ import pytest
 
 from relecture.meta import HumanData, Output, kendall_tau
 from relecture.metrics.learned import (REF_MODEL_FEATURES, SRC_MODEL_FEATURES, WEIGHTS_PATH, Learned, LearnedQE,
-                                       apply_model, compute_qe_features, copy_rate, log_ratio)
+                                       add_derived, apply_model, compute_qe_features, copy_rate, log_ratio)
 from relecture.types import Segment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -132,3 +132,10 @@ def test_copy_rate(hyp: str, src: str, expected: float) -> None:
 
 def test_log_ratio_is_finite_on_empty_text() -> None:
     assert log_ratio("", "a b c") == pytest.approx(np.log(1 / 4))
+
+
+def test_derived_features_come_from_chrf_only_with_a_reference() -> None:
+    feats = add_derived({"chrf": np.array([0.0, 0.25, 1.0])})
+    assert feats["chrf_sqrt"].tolist() == [0.0, 0.5, 1.0]
+    assert "chrf_sqrt" not in add_derived({"sim_src": np.array([0.5])})  # the reference-free variant
+    assert "chrf_sqrt" in json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))["models"]["ref"]["features"]

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from relecture.metrics.semantic import BERTScore, SimRef, idf_weights  # noqa: E402
-from relecture.encoders import ModelError, get_token_encoder, verify_sha256  # noqa: E402
+from relecture.encoders import ModelError, get_token_encoder, length_batches, verify_sha256  # noqa: E402
 from relecture.types import Segment  # noqa: E402
 
 from tests.unit.tiny_models import build_tiny_bert  # noqa: E402
@@ -110,3 +110,27 @@ def test_missing_reference_is_a_usage_error(tiny: str) -> None:
 
     with pytest.raises(UsageError, match="needs a reference"):
         BERTScore(model=tiny).score([Segment(0, "src", "hyp")])
+
+
+def test_cpu_batches_hold_one_length_and_match_padded_batches(tiny: str) -> None:
+    lengths = [5, 3, 5, 7, 3, 3, 9, 5]
+    for one_length in (True, False):
+        batches = length_batches(lengths, 64, 128, one_length=one_length)
+        assert sorted(w for b in batches for w in b) == list(range(len(lengths)))
+        assert all(len(b) * max(lengths[w] for w in b) <= 64 for b in batches)
+    assert all(len({lengths[w] for w in b}) == 1 for b in length_batches(lengths, 64, 128, one_length=True))
+    assert length_batches([3, 1, 4], 64, 128) == [[1, 0, 2]]  # GPU: neighbouring lengths share a padded batch
+    encoder = get_token_encoder(tiny, "cpu", "fp32", batch_tokens=64)
+    assert encoder._batches(lengths) == length_batches(lengths, 64, encoder.max_batch, one_length=True)
+    texts = ["the cat sat on the mat", "red", "a big red house by the sea", "the dog", "blue mat"]
+    encoder.clear()
+    exact = [e.vectors.clone() for e in encoder.encode(texts)]
+    # the padded, masked path (GPU batches) gives the same token vectors
+    encoder._batches = lambda lengths: length_batches(lengths, 10_000, 128)  # type: ignore[method-assign]
+    try:
+        encoder.clear()
+        padded = [e.vectors for e in encoder.encode(texts)]
+    finally:
+        del encoder._batches
+        encoder.clear()
+    assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(exact, padded))
