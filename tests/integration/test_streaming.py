@@ -86,7 +86,7 @@ def test_streamed_run_with_flags_equals_in_memory_run(tmp_path):
 
     from ..faults import corpus as varied
 
-    varied.write(tmp_path, FLAG_SEGMENTS, (40, 350, 820))
+    varied.write(tmp_path, FLAG_SEGMENTS, (42, 350, 822))
     (tmp_path / "run.yaml").write_text(
         "name: flags\ntestset: {src: src.fr, refs: [ref.en]}\nsystems: {sys: hyp.en}\nmetrics: [bleu, chrf]\n"
         f"flaggers: [{', '.join(DEFAULT_FLAGGERS)}]\nreports: [json, jsonl, md, html]\nengine: {{block_size: 300}}\n",
@@ -102,5 +102,5 @@ def test_streamed_run_with_flags_equals_in_memory_run(tmp_path):
     assert strip(streamed / "report.md") == strip(memory / "report.md")
     rows = [json.loads(line) for line in (streamed / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
     assert len(rows) == FLAG_SEGMENTS
-    assert {row["seg_idx"] for row in rows if any("German" in f["message"] for f in row["flags"])} >= {40, 350, 820}
+    assert {row["seg_idx"] for row in rows if any("German" in f["message"] for f in row["flags"])} >= {42, 350, 822}
     assert sum(len(row["flags"]) for row in rows) > 50
