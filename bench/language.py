@@ -1,6 +1,11 @@
 """The file-level language check in lingua's low-accuracy mode (trigram models only) against its
 high-accuracy mode: per sampled line and per file, on the demo and on WMT12/13 (sources,
-references and every system), side by side in one run.
+references and every system), side by side in one run. Then the function-word reading that
+now comes first (eval/io/language.py clear_language): on WMT12/13, tune and test parts apart
+(bench/splits.py), the share of lines it finds clearly in the expected language, and how often
+the lingua-only check (French/English, then the 7-language detector) disagrees on those lines;
+and on other languages' example sentences (spaCy's, when spaCy is installed), how many it
+reads as that language.
 
     python bench/language.py [--data ../shared/data]
 
@@ -11,11 +16,15 @@ from __future__ import annotations
 
 import argparse
 import time
+import sys
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from lingua import Language, LanguageDetectorBuilder
-from relecture.io.language import MIN_WORDS, sample_indices
+from relecture.io.language import MIN_WORDS, THIRD, clear_language, sample_indices, wide_detector
 from relecture.io.text import read_lines
+from splits import wmt_part
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -65,6 +74,42 @@ def main() -> None:
     print(f"model load + first line: high {high_load:.2f} s, low {low_load:.2f} s")
     print(f"sampled lines where high and low+confirm differ: {lines_differ}/{lines_total}")
     print(f"files whose outcome (ok / warning / error) differs: {files_differ}/{files_total}")
+    function_words(args.data, low, high)
+
+
+def function_words(data: Path, low: object, high: object) -> None:
+    """Every 7th line of each WMT12/13 file (4 words or more), by part."""
+    codes = {"Language.FRENCH": "fr", "Language.ENGLISH": "en"}
+    counts = {part: [0, 0, 0] for part in ("tune", "test")}  # lines, clear, clear but lingua says otherwise
+    for path, expected in files(data)[3:]:
+        lines = read_lines(path)
+        parts = [wmt_part(s) for s in read_lines(path.parent / "src.fr" if path.name != "src.fr" else path)] \
+            if path.parent.name != "systems" else [wmt_part(s) for s in read_lines(path.parent.parent / "src.fr")]
+        for i in range(0, len(lines), 7):
+            if len(lines[i].split()) < MIN_WORDS:
+                continue
+            part = counts[parts[i]]
+            part[0] += 1
+            if clear_language(lines[i]) != expected:
+                continue
+            part[1] += 1
+            code = codes.get(str(low.detect_language_of(lines[i])))  # type: ignore[attr-defined]
+            if code not in (expected, None):
+                code = codes.get(str(high.detect_language_of(lines[i])))  # type: ignore[attr-defined]
+            third = wide_detector().detect_language_of(lines[i])
+            part[2] += code not in (expected, None) or (third is not None and third.name in THIRD.values())
+    for name, (n, clear, differ) in counts.items():
+        print(f"function words, WMT {name}: {clear / max(n, 1):.1%} of {n} lines clear; lingua disagrees on {differ} of those ({differ / max(clear, 1):.1%})")
+    try:
+        import importlib
+
+        for code in THIRD:
+            sentences = importlib.import_module(f"spacy.lang.{code}.examples").sentences
+            read = sum(clear_language(s) == code for s in sentences)
+            print(f"  {THIRD[code].title()}: {read}/{len(sentences)} of spaCy's example sentences read as {THIRD[code].title()} "
+                  "(the others are doubtful: lingua decides when they are many)")
+    except ImportError:
+        print("  (spaCy not installed: no third-language sentences)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ the per-block timings).
 
     python bench/scale.py [--segments 1000000] [--ray ADDRESS] [--sacrebleu-limit-gb 8]
     python bench/scale.py --segments 20000 --skip-sacrebleu --ray-local-cluster   # as root
+    python bench/scale.py --flags 100000     # streaming with the default flaggers, one system
 
 --ray-local-cluster runs the bench inside a network namespace with only `lo` (unshare -n) on a
 2-node Ray cluster on 127.0.0.1 of 1 CPU each: the same 2 cores as the local pool of 2 workers.
@@ -15,6 +16,11 @@ every 0.1 s over the whole process tree (driver, forkserver, pool workers): both
 single process and the largest sum. sacrebleu holds every segment's statistics in memory: it
 runs under an address-space limit (--sacrebleu-limit-gb) so it cannot take the machine down;
 a run killed there is reported as such.
+
+--flags N streams the first system's N segments with BLEU + chrF and every default flagger
+(flagged block by block on the driver and its helper process): wall time, peak memory of the
+process tree, the flags found, and the largest size segments.jsonl reached while the run was
+still going (it is written block by block, not at the end).
 """
 from __future__ import annotations
 
@@ -91,19 +97,22 @@ class CpuTracker:
         return sum(cpu - self.start.get(pid, 0.0) for pid, cpu in self.last.items())
 
 
-def measured(cmd: list[str], cwd: Path) -> dict[str, object]:
+def measured(cmd: list[str], cwd: Path, watch: str = "") -> dict[str, object]:
     """Run cmd; wall seconds, peak tree RSS (sum and largest process), CPU seconds used in this
-    network namespace meanwhile, exit code, output."""
+    network namespace meanwhile, exit code, output; with `watch` (a glob under cwd), the largest
+    total size its files reached while cmd ran."""
     cpu = CpuTracker()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peaks = [0, 0]
+    peaks = [0, 0, 0]
 
     def poll() -> None:
         while proc.poll() is None:
             total, largest = tree_rss(proc.pid)
             peaks[0], peaks[1] = max(peaks[0], total), max(peaks[1], largest)
             cpu.poll()
+            if watch:
+                peaks[2] = max(peaks[2], sum(p.stat().st_size for p in cwd.glob(watch) if p.is_file()))
             time.sleep(0.1)
 
     watcher = threading.Thread(target=poll, daemon=True)
@@ -111,7 +120,7 @@ def measured(cmd: list[str], cwd: Path) -> dict[str, object]:
     out, err = proc.communicate()
     watcher.join()
     cpu.poll()  # the cluster's daemons and workers outlive the driver
-    return {"wall": time.perf_counter() - started, "rss_sum": peaks[0], "rss_max": peaks[1],
+    return {"wall": time.perf_counter() - started, "rss_sum": peaks[0], "rss_max": peaks[1], "watched": peaks[2],
             "cpu": cpu.seconds(), "rc": proc.returncode, "out": out, "err": err}
 
 
@@ -149,8 +158,13 @@ def main() -> None:
     parser.add_argument("--ray", metavar="ADDRESS", help="also run on this Ray cluster")
     parser.add_argument("--sacrebleu-limit-gb", type=float, default=8.0)
     parser.add_argument("--skip-sacrebleu", action="store_true")
+    parser.add_argument("--skip-relecture", action="store_true", help="only the sacrebleu CLI (on a loaded machine: run it beside the long run)")
     parser.add_argument("--ray-local-cluster", action="store_true", help="start a 2-node loopback cluster (root) and use it")
+    parser.add_argument("--flags", type=int, metavar="N", help="only: stream N segments of one system with the default flaggers")
     args = parser.parse_args()
+    if args.flags:
+        flag_run(args.data, args.workdir / f"flags-{args.flags}", args.flags)
+        return
     if args.ray_local_cluster:
         sys.exit(with_local_cluster([a for a in sys.argv[1:] if a != "--ray-local-cluster"]))
     src, ref, sys1, sys2 = make_inputs(args.data, args.workdir, args.segments)
@@ -158,7 +172,8 @@ def main() -> None:
     runs: dict[str, dict[str, object]] = {}
     timings_file = args.workdir / "timings.json"
     ours = [sys.executable, str(REPO / "bench" / "scale.py"), "--_run", str(args.workdir / "scale.yaml"), str(args.workdir / "out-local"), str(timings_file)]
-    runs["relecture run (streaming, local pool)"] = measured(ours, args.workdir)
+    if not args.skip_relecture:
+        runs["relecture run (streaming, local pool)"] = measured(ours, args.workdir)
     local_timings = json.loads(timings_file.read_text()) if timings_file.exists() else {}
     if args.ray:
         ray_cmd = [*ours[:-2], str(args.workdir / "out-ray"), str(args.workdir / "timings-ray.json"), args.ray]
@@ -175,8 +190,13 @@ def main() -> None:
         print("(Ray run: RSS of the driver only; the cluster's processes are not its children)")
         if r["rc"] != 0:
             print("   " + str(r["err"]).strip().splitlines()[-1][:200] if str(r["err"]).strip() else "   (no message)")
-    local = runs["relecture run (streaming, local pool)"]
+    local = runs.get("relecture run (streaming, local pool)", {"rc": None})
+    if local["rc"] == 0:
+        check_folder(args.workdir / "out-local", 2 * args.segments)
     sacre_run = runs.get("sacrebleu CLI")
+    if sacre_run and sacre_run["rc"] != 0:
+        print(f"sacrebleu CLI exited {sacre_run['rc']} (under its {args.sacrebleu_limit_gb:g} GB address-space limit): "
+              + (str(sacre_run["err"]).strip().splitlines() or ["(no message)"])[-1][:200])
     if sacre_run and sacre_run["rc"] == 0 and local["rc"] == 0:
         print(f"ratio relecture/sacrebleu wall: {float(local['wall']) / float(sacre_run['wall']):.2f}")
         results = json.loads((args.workdir / "out-local" / "results.json").read_text())
@@ -200,6 +220,44 @@ def main() -> None:
         for machines in (1, 2, 4, 8, 16):
             print(f"  projected wall on {machines:2d} machine(s) of {cores} cores: {serial + work / (machines * cores):7.0f} s"
                   f"  (driver CPU {serial:.0f} s + blocks' CPU / cores, machines otherwise idle)")
+
+
+def check_folder(folder: Path, rows: int) -> None:
+    """The run folder is whole: its files, every segment row, and a report.html of bounded size."""
+    with open(folder / "segments.jsonl", "rb") as handle:
+        found = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(2**24), b""))
+    page = (folder / "report.html").stat().st_size
+    print(f"run folder {folder.name}: {', '.join(sorted(p.name for p in folder.iterdir()))}; segments.jsonl "
+          f"{found:,} of {rows:,} rows; report.html {page / 2**20:.1f} MB (a sample of segments, eval/report/html.py)")
+
+
+def flag_run(data: Path, work: Path, n: int) -> None:
+    """BLEU + chrF + every default flagger, streamed, on n segments of one system."""
+    from relecture.flaggers import DEFAULT_FLAGGERS
+
+    make_inputs(data, work, n)
+    config = work / "flags.yaml"
+    config.write_text(f"name: scale-flags\ntestset: {{src: src.fr, refs: [ref.en]}}\nsystems: {{sys1: sys1.en}}\n"
+                      f"metrics: [bleu, chrf]\nflaggers: [{', '.join(DEFAULT_FLAGGERS)}]\nreports: [json, jsonl, md, html]\n",
+                      encoding="utf-8")
+    out = work / "out-flags"
+    run = measured([sys.executable, str(REPO / "bench" / "scale.py"), "--_run", str(config), str(out), str(work / "timings-flags.json")],
+                   work, watch=".tmp-out-flags-*/.segments-*.part")
+    print(f"{n:,} segments x 1 system, BLEU + chrF + the {len(DEFAULT_FLAGGERS)} default flaggers, streamed "
+          f"(WMT13 lines repeated, shuffled)")
+    print(f"exit {run['rc']}; wall {run['wall']:.0f} s; peak RSS of the process tree {run['rss_sum'] / 2**20:.0f} MB "
+          f"(largest process {run['rss_max'] / 2**20:.0f} MB)")
+    if run["rc"] != 0:
+        print("   " + (str(run["err"]).strip().splitlines() or ["(no message)"])[-1][:300])
+        return
+    written = (out / "segments.jsonl").stat().st_size
+    with open(out / "segments.jsonl", encoding="utf-8") as handle:
+        rows = flags = 0
+        for line in handle:
+            rows += 1
+            flags += line.count('"flagger":')
+    print(f"segments.jsonl: {rows:,} rows, {flags:,} flags, {written / 2**20:.0f} MB at the end; "
+          f"{run['watched'] / 2**20:.0f} MB already written while the run was going")
 
 
 def with_local_cluster(argv: list[str]) -> int:

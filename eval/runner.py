@@ -57,7 +57,7 @@ def build(kind: str, item: str | dict[str, Any]) -> Any:
         raise UsageError(f"{kind} '{name}': invalid settings {kwargs}: {type(exc).__name__}: {exc}") from None
 
 
-def _with_paths(config: RunConfig, item: str | dict[str, Any]) -> str | dict[str, Any]:
+def with_paths(config: RunConfig, item: str | dict[str, Any]) -> str | dict[str, Any]:
     """A flagger entry with the file options its class declares (`path_options`, e.g. the
     terminology flagger's `glossary`) resolved relative to the config file."""
     if isinstance(item, str):
@@ -157,7 +157,7 @@ def evaluate(config: RunConfig, progress: bool = False, scorer: Callable[..., di
     systems = {name: list(generated[name].outputs) if name in generated else systems[name] for name in order} | \
         {name: hyps for name, hyps in systems.items() if name not in generated and name not in order}
     metrics: list[Metric] = [build("metric", item) for item in config.metrics]
-    flaggers: list[Flagger] = [build("flagger", _with_paths(config, item)) for item in config.flaggers]
+    flaggers: list[Flagger] = [build("flagger", with_paths(config, item)) for item in config.flaggers]
     if flaggers and flag is None and len(testset) >= PARALLEL_FLAG_FROM:
         warm_helper(flaggers)  # the helper process loads its models while the metrics score
     if not testset.refs:

@@ -5,14 +5,16 @@
   the human references and every system's output; kept: pairs seen 3+ times with Dice >= MIN_DICE,
   the TOP best per French stem.
 - the omission decision: errors synthesised from the tune references (their labels are known),
-  given to the coverage flagger as outputs beside the clean references: one content word (noun, verb, adjective, adverb), a prepositional phrase, a subject
-  or a clause removed (spaCy's English parse picks them).  A candidate (a source word without a
-  counterpart, coverage.py) is positive when the clean reference covered it and the damaged one
-  does not; every candidate of a clean reference is negative.  The references are split in two by source sentence: a logistic regression is fitted on one half,
-  and its thresholds are set on the other: `minor` where as many clean references get a flag as
-  under the hand rule it replaces (so the two compare on what they find at equal noise), `major`
-  where CLEAN_MAJOR do.  (An addition decision trained the same way on inserted adjectives and
-  adverbs lost to the hand rule on DEMETR, commit ce47520: coverage.py keeps the rule.)
+  given to the coverage flagger as outputs beside the clean references: one content word (noun,
+  verb, adjective, adverb), a prepositional phrase, a subject or a clause removed (spaCy's English
+  parse picks them).  A candidate (a source word without a counterpart, coverage.py) is positive
+  when the clean reference covered it and the damaged one does not; every candidate of a clean
+  reference is negative.  The references are split in two by source sentence: a logistic
+  regression is fitted on one half, and its thresholds are set on the other: `minor` where as
+  many clean references get a flag as under the hand rule it replaces (so the two compare on what
+  they find at equal noise), `major` where CLEAN_MAJOR do.  (An addition decision trained the
+  same way on inserted adjectives and adverbs lost to the hand rule on DEMETR, commit ce47520:
+  coverage.py keeps the rule.)
 
 Deterministic: seeded choices, Newton steps, rounded weights (rerun: byte-identical files).
 

@@ -9,7 +9,6 @@ blocks or workers there were.
 """
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -17,8 +16,8 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..metrics.lexical import SacreMetric, SegmentStatistics
-from ..report.json_report import segment_row
-from ..types import MetricResult
+from ..report.json_report import jsonl_line, segment_row
+from ..types import ErrorSpan, MetricResult
 
 
 @dataclass(frozen=True)
@@ -54,19 +53,25 @@ def score_block(metrics: Sequence[SacreMetric], block: Block, with_rows: bool = 
     serializes on the workers too."""
     started = time.process_time()  # CPU seconds: what a block costs whatever else runs on the machine
     statistics = {m.name: m.segment_statistics(block.hyps, block.refs) for m in metrics}
-    rows: dict[str, str] = {}
-    if with_rows:
-        for system, hyps in block.hyps.items():
-            lines = []
-            for i, hyp in enumerate(hyps):
-                scores = {name: float(per_system[system][1][i]) for name, per_system in statistics.items()}
-                stats = {name: per_system[system][0][i].tolist() for name, per_system in statistics.items()}
-                row = segment_row(system, block.start + i, block.src[i], hyp, [ref[i] for ref in block.refs],
-                                  scores, stats, block.doc_ids[i] if block.doc_ids else None, [],
-                                  with_doc_id=block.doc_ids is not None)
-                lines.append(json.dumps(row, ensure_ascii=False) + "\n")
-            rows[system] = "".join(lines)
+    rows = {system: render_rows(block, statistics, system) for system in block.hyps} if with_rows else {}
     return BlockResult(block.start, statistics, rows, time.process_time() - started)
+
+
+def render_rows(block: Block, statistics: BlockStatistics, system: str, flags: Sequence[ErrorSpan] = ()) -> str:
+    """One system's segments.jsonl lines for the block, byte for byte what the in-memory writer
+    writes (`flags`: the system's findings on these segments, in sort_flags order)."""
+    by_segment: dict[int, list[dict[str, Any]]] = {}
+    for flag in flags:
+        by_segment.setdefault(flag.seg_idx, []).append(flag.to_dict())
+    lines = []
+    for i, hyp in enumerate(block.hyps[system]):
+        scores = {name: float(per_system[system][1][i]) for name, per_system in statistics.items()}
+        stats = {name: per_system[system][0][i].tolist() for name, per_system in statistics.items()}
+        row = segment_row(system, block.start + i, block.src[i], hyp, [ref[i] for ref in block.refs], scores, stats,
+                          block.doc_ids[i] if block.doc_ids else None, by_segment.get(block.start + i, []),
+                          with_doc_id=block.doc_ids is not None)
+        lines.append(jsonl_line(row))
+    return "".join(lines)
 
 
 class StatisticsTable:

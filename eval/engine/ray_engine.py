@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import socket
 from collections import deque
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
 
@@ -38,7 +39,7 @@ from ray.util import ActorPool
 
 from ..cache import active_cache, cache_signature, cacheable, entries_of, score_through_cache
 from ..config import RunConfig
-from ..errors import UsageError
+from ..errors import RelectureError, UsageError
 from ..flaggers.base import Flagger
 from ..flaggers.common import flag_segments
 from ..metrics.base import Metric
@@ -235,19 +236,33 @@ class RayScoring:
         self.flaggers = None
 
 
+@contextmanager
+def worker_errors() -> Iterator[None]:
+    """A relecture error raised on a worker or in an actor (a model that cannot load, bad
+    settings) reaches the user as the local run's one line and exit code, not as Ray's
+    traceback text."""
+    try:
+        yield
+    except ray.exceptions.RayTaskError as exc:
+        if isinstance(exc.cause, RelectureError):
+            raise exc.cause from None
+        raise
+
+
 def run_on_ray(config: RunConfig, out_dir: Path | None = None, timings: dict[str, Any] | None = None) -> tuple[Report, Path]:
     """The run on the cluster: streamed when it can be (text files, lexical metrics), else in
     memory with model metrics and flaggers in actor pools. Same run folder as a local run."""
     connect(config.engine["ray"]["address"])
-    if can_stream(config):
-        found: dict[str, Any] = {}
-        report, folder = stream_run(config, out_dir, mapper=ray_mapper(2 * cluster_cpus()), timings=found)
-        if timings is not None:
-            timings.update(found, workers=cluster_cpus())
-        return report, folder
-    scoring = RayScoring(config)
-    try:
-        report = evaluate(config, scorer=scoring.score, flag=scoring.flag)
-    finally:
-        scoring.close()
+    with worker_errors():
+        if can_stream(config):
+            found: dict[str, Any] = {}
+            report, folder = stream_run(config, out_dir, mapper=ray_mapper(2 * cluster_cpus()), timings=found)
+            if timings is not None:
+                timings.update(found, workers=cluster_cpus())
+            return report, folder
+        scoring = RayScoring(config)
+        try:
+            report = evaluate(config, scorer=scoring.score, flag=scoring.flag)
+        finally:
+            scoring.close()
     return report, write_run(report, config, out_dir)

@@ -7,9 +7,16 @@ only the statistics arrays that corpus scores, bootstrap and gates need. The run
 written atomically, as an in-memory run's, and holds the same bytes (tests/integration/
 test_streaming.py). Measured on 1,000,000 segments x 2 systems with BLEU+chrF: bench/scale.py.
 
+With flaggers, each block's segments are flagged on the driver as it comes (flaggers/workers.py
+shares them with its helper process) and its rows are rendered there with their flags; the
+driver keeps the findings (a few hundred bytes each), not the texts. The lexical statistics are
+then computed in the driver too: flagging costs ~30x more CPU a segment than BLEU + chrF
+(bench/flaggers.md), the helper takes the second core, and a lexical pool beside the flaggers'
+two model-holding processes would pass 2 GB.
+
 A run streams when `engine.stream` is true, or `auto` (the default) with more than
 STREAM_THRESHOLD segments, provided it can: a text-file test set and systems, lexical metrics
-only, no flaggers. Otherwise it runs in memory.
+only. Otherwise it runs in memory.
 """
 from __future__ import annotations
 
@@ -20,12 +27,15 @@ from typing import Any, Callable, Iterator
 
 from ..config import RunConfig
 from ..errors import InputError, UsageError
+from ..flaggers import sort_flags
+from ..flaggers.base import Flagger
+from ..flaggers.workers import flag_segments, warm_helper
 from ..io.atomic import atomic_folder
 from ..io.load import language_warnings
 from ..metrics.lexical import SacreMetric
-from ..runner import build, judge, run_folder, run_info, write_reports
-from ..types import Report, SystemResult, TestSet
-from .blocks import Block, BlockResult, StatisticsTable, block_ranges, score_block
+from ..runner import build, judge, run_folder, run_info, with_paths, write_reports
+from ..types import ErrorSpan, Report, Segment, SystemResult, TestSet
+from .blocks import Block, BlockResult, StatisticsTable, block_ranges, render_rows, score_block
 from .local import map_ordered, worker_count
 from .textfile import TextFile
 
@@ -37,7 +47,7 @@ BlockMapper = Callable[[list[SacreMetric], Iterator[Block]], Iterator[BlockResul
 
 def can_stream(config: RunConfig) -> bool:
     ts = config.testset
-    return (bool(ts.get("src")) and not ts.get("path") and not ts.get("hf") and not config.flaggers
+    return (bool(ts.get("src")) and not ts.get("path") and not ts.get("hf") and not ts.get("document")
             and all(isinstance(spec, str) for spec in config.systems.values())
             and all(isinstance(build("metric", item), SacreMetric) for item in config.metrics))
 
@@ -93,10 +103,31 @@ def _aligned(lines: TextFile, expected: int, src_path: Path) -> TextFile:
     return lines
 
 
-def local_mapper(workers: int) -> BlockMapper:
+def local_mapper(workers: int, with_rows: bool = True) -> BlockMapper:
     def mapper(metrics: list[SacreMetric], blocks: Iterator[Block]) -> Iterator[BlockResult]:
-        return map_ordered(score_block, ((metrics, block, True) for block in blocks), worker_count(workers))
+        return map_ordered(score_block, ((metrics, block, with_rows) for block in blocks), worker_count(workers))
     return mapper
+
+
+def with_blocks(mapper: BlockMapper, metrics: list[SacreMetric], blocks: Iterator[Block]) -> Iterator[tuple[Block, BlockResult]]:
+    """(block, its result) in block order: the blocks the mapper has taken and not yet answered
+    are kept here (a bounded number: map_ordered's in-flight limit) for the flaggers."""
+    taken: dict[int, Block] = {}
+
+    def feed() -> Iterator[Block]:
+        for block in blocks:
+            taken[block.start] = block
+            yield block
+
+    for result in mapper(metrics, feed()):
+        yield taken.pop(result.start), result
+
+
+def flag_block(flaggers: list[Flagger], block: Block, system: str) -> list[ErrorSpan]:
+    """One system's findings on one block's segments (segment ids of the whole test set)."""
+    segments = [Segment(block.start + i, block.src[i], hyp, tuple(ref[i] for ref in block.refs))
+                for i, hyp in enumerate(block.hyps[system])]
+    return sort_flags(flag_segments(flaggers, segments))
 
 
 def blocks_of(testset: TestSet, systems: dict[str, TextFile], size: int) -> Iterator[Block]:
@@ -115,22 +146,31 @@ def stream_run(config: RunConfig, out_dir: Path | None = None, mapper: BlockMapp
     metrics: list[SacreMetric] = [build("metric", item) for item in config.metrics]
     if metrics and not testset.refs:
         raise UsageError(f"metrics {', '.join(m.name for m in metrics)} need references; add testset.refs or drop them")
-    mapper = mapper or local_mapper(config.workers)
+    flaggers: list[Flagger] = [build("flagger", with_paths(config, item)) for item in config.flaggers]
+    if flaggers:
+        warm_helper(flaggers)  # the helper loads its models while the first block is read and scored
+    mapper = mapper or local_mapper(1 if flaggers else config.workers, with_rows=not flaggers)
     final = run_folder(config, out_dir, started.isoformat(timespec="seconds"))
+    flags: dict[str, list[ErrorSpan]] = {name: [] for name in systems}
     with atomic_folder(final) as tmp:
         table = StatisticsTable(metrics, list(systems), len(testset))
         parts = {name: open(tmp / f".segments-{i}.part", "w", encoding="utf-8", newline="\n") for i, name in enumerate(systems)}
         try:
-            for result in mapper(metrics, blocks_of(testset, systems, config.engine["block_size"])):
+            for block, result in with_blocks(mapper, metrics, blocks_of(testset, systems, config.engine["block_size"])):
                 table.add(result)
-                for name, text in result.rows.items():
-                    parts[name].write(text)
+                for name in systems:
+                    if flaggers:
+                        found = flag_block(flaggers, block, name)
+                        flags[name] += found
+                        parts[name].write(render_rows(block, result.statistics, name, found))
+                    else:
+                        parts[name].write(result.rows[name])
         finally:
             for handle in parts.values():
                 handle.close()
         _join_parts(tmp, [Path(handle.name) for handle in parts.values()], keep="jsonl" in _formats(config))
         scores = table.results(len(testset.refs), lists=False)
-        results = {name: SystemResult(name, scores[name], origin=str(f.path)) for name, f in systems.items()}
+        results = {name: SystemResult(name, scores[name], origin=str(f.path), flags=flags[name]) for name, f in systems.items()}
         report = Report(config.name, testset, results, systems, run_info(config, testset, systems, started), warnings)  # type: ignore[arg-type]
         judge(report, config)
         write_reports(report, config, tmp, written=("jsonl",))

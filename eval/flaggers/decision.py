@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -63,7 +62,8 @@ def weights_hash() -> str:
     return _load()[1]
 
 
-def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, rounds: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0,
+                 rounds: int = 25) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
     """(mean, scale, weights, bias) of an L2-regularised logistic regression, by Newton steps
     (a fixed number, no randomness: the same data give the same weights)."""
     mean = x.mean(axis=0)
@@ -79,7 +79,3 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, rounds: int = 25
         hess = (xs * (p * (1 - p))[:, None]).T @ xs + np.diag(penalty) + 1e-9 * np.eye(len(w))
         w = w - np.linalg.solve(hess, grad)
     return mean, scale, w[:-1], float(w[-1])
-
-
-def logit(p: float) -> float:
-    return math.log(p / (1 - p))

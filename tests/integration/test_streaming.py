@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import random
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -71,3 +73,34 @@ def test_stream_needs_text_files_and_lexical_metrics(corpus, monkeypatch, capsys
     assert rc == 2
     assert "engine.stream needs" in capsys.readouterr().err
     assert not (corpus / "x").exists()
+
+
+FLAG_SEGMENTS = 900  # three blocks of 300: each block goes to the flaggers' helper process (>= 200)
+
+
+def test_streamed_run_with_flags_equals_in_memory_run(tmp_path):
+    """Every default flagger, block by block on the driver and its helper, as subprocesses under a
+    timeout (nothing hangs): the same segments.jsonl bytes (flags included), results.json and
+    report.md as the in-memory run, and flags were found (German outputs, changed numbers)."""
+    from relecture.flaggers import DEFAULT_FLAGGERS
+
+    from ..faults import corpus as varied
+
+    varied.write(tmp_path, FLAG_SEGMENTS, (42, 350, 822))
+    (tmp_path / "run.yaml").write_text(
+        "name: flags\ntestset: {src: src.fr, refs: [ref.en]}\nsystems: {sys: hyp.en}\nmetrics: [bleu, chrf]\n"
+        f"flaggers: [{', '.join(DEFAULT_FLAGGERS)}]\nreports: [json, jsonl, md, html]\nengine: {{block_size: 300}}\n",
+        encoding="utf-8")
+    for mode in ("false", "true"):
+        done = subprocess.run([sys.executable, "-m", "relecture", "run", "-c", "run.yaml", "--set", f"engine.stream={mode}",
+                               "-o", f"out-{mode}", "--quiet"], cwd=tmp_path, capture_output=True, text=True, timeout=1200)
+        assert done.returncode == 0, done.stderr
+    memory, streamed = tmp_path / "out-false", tmp_path / "out-true"
+    assert (streamed / "segments.jsonl").read_bytes() == (memory / "segments.jsonl").read_bytes()
+    assert _results(streamed) == _results(memory)
+    strip = lambda p: [line for line in p.read_text().splitlines() if not line.startswith("Run ")]
+    assert strip(streamed / "report.md") == strip(memory / "report.md")
+    rows = [json.loads(line) for line in (streamed / "segments.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == FLAG_SEGMENTS
+    assert {row["seg_idx"] for row in rows if any("German" in f["message"] for f in row["flags"])} >= {42, 350, 822}
+    assert sum(len(row["flags"]) for row in rows) > 50

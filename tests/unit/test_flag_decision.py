@@ -45,7 +45,8 @@ def test_lexicon_pairs(fr: str, en: str) -> None:
     assert len(lexicon_hash()) == 16
 
 
-SRC_BILL = "Le gouvernement a présenté mardi un nouveau projet de loi sur la sécurité des voitures électriques dans les villes."
+SRC_BILL = ("Le gouvernement a présenté mardi un nouveau projet de loi sur la sécurité des voitures électriques "
+            "dans les villes.")
 SRC_PRISON = "Les prisonniers ont été libérés après trois ans de détention dans une prison militaire."
 SRC_ECLIPSE = ("Il y avait des périodes de 10 à 20 minutes où je ne pouvais pas voir l'éclipse à cause des nuages "
                "au-dessus de la banlieue de Melbourne.")
@@ -75,8 +76,8 @@ CASES = [
     (SRC_BILL, "The government presented a new bill on Tuesday.", "accuracy/omission",
      ["sécurité des voitures électriques dans les villes"], "major"),
     # an inserted adjective (the hand rule: it beat the learned decision on DEMETR)
-    (SRC_BILL, "The government presented a controversial new bill on Tuesday on the safety of electric cars in cities.",
-     "accuracy/addition", ["controversial"], "minor"),
+    (SRC_BILL, "The government presented a controversial new bill on Tuesday on the safety of electric cars in "
+     "cities.", "accuracy/addition", ["controversial"], "minor"),
 ]
 RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
 

@@ -45,3 +45,42 @@ def test_stray_lines_warn_with_line_numbers():
 
 def test_short_lines_are_not_judged():
     assert check_language(["Emmanuel Macron", "2022", "Otan"], "en", "x", "output") == []
+
+
+GERMAN = [
+    "Die Regierung hat gestern neue Maßnahmen für die Wirtschaft angekündigt.",
+    "Der Präsident traf sich mit den Ministern, um über die Krise zu sprechen.",
+    "Die Preise sind im letzten Jahr stark gestiegen, sagte der Sprecher.",
+    "Das Parlament wird im März über das Gesetz abstimmen.",
+] * 5
+# Headline-like German: few function words, so most lines are doubtful to the function-word
+# reading and lingua's 7-language detector decides (as it did before function words).
+GERMAN_HEADLINES = [
+    "Bundesregierung beschließt Entlastungspaket gegen steigende Energiepreise",
+    "Fußballnationalmannschaft gewinnt Freundschaftsspiel gegen Frankreich deutlich",
+    "Lokführergewerkschaft kündigt weitere Warnstreiks bundesweit an",
+    "Hochwasserschutz kostet Kommunen künftig deutlich mehr Geld",
+] * 5
+
+
+@pytest.mark.parametrize("lines", [GERMAN, GERMAN_HEADLINES], ids=["sentences", "headlines"])
+def test_third_language_file_fails(lines):
+    with pytest.raises(InputError, match="another language \\(German\\)"):
+        check_language(lines, "en", "x.txt", "output")
+
+
+def test_stray_third_language_line_warns():
+    lines = ENGLISH[:10] + [GERMAN[0]] + ENGLISH[10:]
+    warnings = check_language(lines, "en", "hyp.en", "output")
+    assert len(warnings) == 1 and "German" in warnings[0] and "lines 11" in warnings[0]
+
+
+def test_clear_lines_need_no_model():
+    """Clear English and French lines are read from their function words alone (a line whose
+    words are shared with Italian and Spanish, "Le maire de la ville a ...", is left to lingua)."""
+    from relecture.io.language import clear_language
+
+    assert all(clear_language(line) == "en" for line in ENGLISH)
+    assert [clear_language(line) for line in FRENCH[:4]] == ["fr", "fr", "fr", None]
+    assert clear_language(GERMAN[0]) == "de"
+    assert clear_language("Emmanuel Macron Otan 2022") is None

@@ -15,7 +15,10 @@ from relecture.metrics.lexical import BLEU
 from relecture.types import Segment
 
 pytest.importorskip("ray") if not os.environ.get("CI") else None  # CI installs the ray extra: never skipped there
-from relecture.engine.ray_engine import Entries, block_entries, blocks_of_list, by_length  # noqa: E402
+import ray
+
+from relecture.engine.ray_engine import Entries, block_entries, blocks_of_list, by_length, worker_errors
+from relecture.errors import InputError
 
 DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 
@@ -91,3 +94,14 @@ def test_without_a_cache_every_segment_is_scored_in_blocks() -> None:
     assert sorted(i for call in metric.calls for i in call) == list(range(50))
     direct = BLEU().score(segments)
     assert result.score == direct.score and result.seg_scores == direct.seg_scores
+
+
+def test_an_error_of_ours_on_a_worker_reaches_the_user_as_one_line() -> None:
+    cause = InputError("glossary.tsv", "line 3 has 1 column, expected 2", line=3)
+    remote = ray.exceptions.RayTaskError("score_block", "Traceback (most recent call last):\n  ...", cause)
+    with pytest.raises(InputError) as raised, worker_errors():
+        raise remote.as_instanceof_cause()
+    assert str(raised.value) == "glossary.tsv:3: line 3 has 1 column, expected 2"
+    assert raised.value.exit_code == 3
+    with pytest.raises(ray.exceptions.RayTaskError), worker_errors():  # not ours: left to Ray (exit 4)
+        raise ray.exceptions.RayTaskError("score_block", "Traceback ...", ZeroDivisionError("x")).as_instanceof_cause()
