@@ -31,11 +31,11 @@ from ..config import RunConfig
 from ..errors import InputError, UsageError
 from ..flaggers import sort_flags
 from ..flaggers.base import Flagger
-from ..flaggers.workers import flag_in_helper, flag_segments, warm_helper
+from ..flaggers.workers import flag_in_helper, flag_segments, in_helper, warm_helper
 from ..io.atomic import atomic_folder
 from ..io.load import language_warnings
 from ..metrics.lexical import SacreMetric
-from ..runner import build, judge, run_folder, run_info, with_paths, write_reports
+from ..runner import build, judge, run_folder, run_info, versions, with_paths, write_reports
 from ..types import ErrorSpan, Report, Segment, SystemResult, TestSet
 from .blocks import Block, BlockResult, StatisticsTable, block_ranges, render_rows, score_block
 from .local import map_ordered, worker_count
@@ -183,7 +183,11 @@ def stream_run(config: RunConfig, out_dir: Path | None = None, mapper: BlockMapp
         _join_parts(tmp, [Path(handle.name) for handle in parts.values()], keep="jsonl" in _formats(config))
         scores = table.results(len(testset.refs), lists=False)
         results = {name: SystemResult(name, scores[name], origin=str(f.path), flags=flags[name]) for name, f in systems.items()}
-        report = Report(config.name, testset, results, systems, run_info(config, testset, systems, started), warnings)  # type: ignore[arg-type]
+        info = run_info(config, testset, systems, started)  # type: ignore[arg-type]
+        helper_versions = in_helper(versions) if flaggers else None
+        if helper_versions is not None:  # the flaggers' libraries (spaCy, torch) were loaded there, not here
+            info["versions"] = {**info["versions"], **helper_versions.result()}
+        report = Report(config.name, testset, results, systems, info, warnings)  # type: ignore[arg-type]
         judge(report, config)
         write_reports(report, config, tmp, written=("jsonl",))
         if timings is not None:
