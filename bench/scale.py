@@ -238,7 +238,8 @@ def flag_run(data: Path, work: Path, n: int) -> None:
     make_inputs(data, work, n)
     config = work / "flags.yaml"
     config.write_text(f"name: scale-flags\ntestset: {{src: src.fr, refs: [ref.en]}}\nsystems: {{sys1: sys1.en}}\n"
-                      f"metrics: [bleu, chrf]\nflaggers: [{', '.join(DEFAULT_FLAGGERS)}]\nreports: [json, jsonl, md, html]\n",
+                      f"metrics: [bleu, chrf]\nflaggers: [{', '.join(DEFAULT_FLAGGERS)}]\nreports: [json, jsonl, md, html]\n"
+                      f"engine: {{block_size: {min(5000, max(250, n // 8))}}}\n",
                       encoding="utf-8")
     out = work / "out-flags"
     run = measured([sys.executable, str(REPO / "bench" / "scale.py"), "--_run", str(config), str(out), str(work / "timings-flags.json")],

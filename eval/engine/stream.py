@@ -7,12 +7,13 @@ only the statistics arrays that corpus scores, bootstrap and gates need. The run
 written atomically, as an in-memory run's, and holds the same bytes (tests/integration/
 test_streaming.py). Measured on 1,000,000 segments x 2 systems with BLEU+chrF: bench/scale.py.
 
-With flaggers, each block's segments are flagged on the driver as it comes (flaggers/workers.py
-shares them with its helper process) and its rows are rendered there with their flags; the
-driver keeps the findings (a few hundred bytes each), not the texts. The lexical statistics are
-then computed in the driver too: flagging costs ~30x more CPU a segment than BLEU + chrF
-(bench/flaggers.md), the helper takes the second core, and a lexical pool beside the flaggers'
-two model-holding processes would pass 2 GB.
+With flaggers, each block's segments are flagged in the flaggers' helper process alone
+(flaggers/workers.py) while the driver reads and scores the next block, and its rows are rendered
+on the driver with their flags; the driver keeps the findings (a few hundred bytes each), not the
+texts. The models load in the helper only: flagging on both processes, as an in-memory run does,
+held them twice (2.4 GB for the process tree on 2,000 segments, bench/scale.py --flags). The
+lexical statistics are computed in the driver too (flagging costs ~30x more CPU a segment than
+BLEU + chrF, bench/flaggers.md): no pool beside the helper.
 
 A run streams when `engine.stream` is true, or `auto` (the default) with more than
 STREAM_THRESHOLD segments, provided it can: a text-file test set and systems, lexical metrics
@@ -21,6 +22,7 @@ only. Otherwise it runs in memory.
 from __future__ import annotations
 
 import shutil
+from collections import deque
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -29,11 +31,11 @@ from ..config import RunConfig
 from ..errors import InputError, UsageError
 from ..flaggers import sort_flags
 from ..flaggers.base import Flagger
-from ..flaggers.workers import flag_segments, warm_helper
+from ..flaggers.workers import flag_in_helper, flag_segments, in_helper, warm_helper
 from ..io.atomic import atomic_folder
 from ..io.load import language_warnings
 from ..metrics.lexical import SacreMetric
-from ..runner import build, judge, run_folder, run_info, with_paths, write_reports
+from ..runner import build, judge, run_folder, run_info, versions, with_paths, write_reports
 from ..types import ErrorSpan, Report, Segment, SystemResult, TestSet
 from .blocks import Block, BlockResult, StatisticsTable, block_ranges, render_rows, score_block
 from .local import map_ordered, worker_count
@@ -123,11 +125,17 @@ def with_blocks(mapper: BlockMapper, metrics: list[SacreMetric], blocks: Iterato
         yield taken.pop(result.start), result
 
 
-def flag_block(flaggers: list[Flagger], block: Block, system: str) -> list[ErrorSpan]:
-    """One system's findings on one block's segments (segment ids of the whole test set)."""
+def flag_block(flaggers: list[Flagger], block: Block, system: str) -> Callable[[], list[ErrorSpan]]:
+    """Start flagging one system's segments of the block (segment ids of the whole test set) in
+    the flaggers' helper process; the returned call waits for its findings, in sort_flags order.
+    Without a helper, the block is flagged here."""
     segments = [Segment(block.start + i, block.src[i], hyp, tuple(ref[i] for ref in block.refs))
                 for i, hyp in enumerate(block.hyps[system])]
-    return sort_flags(flag_segments(flaggers, segments))
+    future = flag_in_helper(flaggers, segments)
+    if future is None:
+        found = sort_flags(flag_segments(flaggers, segments))
+        return lambda: found
+    return lambda: sort_flags(future.result())
 
 
 def blocks_of(testset: TestSet, systems: dict[str, TextFile], size: int) -> Iterator[Block]:
@@ -156,27 +164,44 @@ def stream_run(config: RunConfig, out_dir: Path | None = None, mapper: BlockMapp
         table = StatisticsTable(metrics, list(systems), len(testset))
         parts = {name: open(tmp / f".segments-{i}.part", "w", encoding="utf-8", newline="\n") for i, name in enumerate(systems)}
         try:
+            # with flaggers, block k is flagged in the helper while block k + 1 is read and scored here
+            waiting: deque[tuple[Block, BlockResult, dict[str, Callable[[], list[ErrorSpan]]]]] = deque()
             for block, result in with_blocks(mapper, metrics, blocks_of(testset, systems, config.engine["block_size"])):
                 table.add(result)
-                for name in systems:
-                    if flaggers:
-                        found = flag_block(flaggers, block, name)
-                        flags[name] += found
-                        parts[name].write(render_rows(block, result.statistics, name, found))
-                    else:
+                if not flaggers:
+                    for name in systems:
                         parts[name].write(result.rows[name])
+                    continue
+                waiting.append((block, result, {name: flag_block(flaggers, block, name) for name in systems}))
+                if len(waiting) > 1:
+                    _write_flagged(parts, flags, *waiting.popleft())
+            while waiting:
+                _write_flagged(parts, flags, *waiting.popleft())
         finally:
             for handle in parts.values():
                 handle.close()
         _join_parts(tmp, [Path(handle.name) for handle in parts.values()], keep="jsonl" in _formats(config))
         scores = table.results(len(testset.refs), lists=False)
         results = {name: SystemResult(name, scores[name], origin=str(f.path), flags=flags[name]) for name, f in systems.items()}
-        report = Report(config.name, testset, results, systems, run_info(config, testset, systems, started), warnings)  # type: ignore[arg-type]
+        info = run_info(config, testset, systems, started)  # type: ignore[arg-type]
+        helper_versions = in_helper(versions) if flaggers else None
+        if helper_versions is not None:  # the flaggers' libraries (spaCy, torch) were loaded there, not here
+            info["versions"] = {**info["versions"], **helper_versions.result()}
+        report = Report(config.name, testset, results, systems, info, warnings)  # type: ignore[arg-type]
         judge(report, config)
         write_reports(report, config, tmp, written=("jsonl",))
         if timings is not None:
             timings.update(table.timing())
     return report, final
+
+
+def _write_flagged(parts: dict[str, Any], flags: dict[str, list[ErrorSpan]], block: Block, result: BlockResult,
+                   pending: dict[str, Callable[[], list[ErrorSpan]]]) -> None:
+    """A flagged block's rows, written once its findings are in; the findings kept for the reports."""
+    for name, wait in pending.items():
+        found = wait()
+        flags[name] += found
+        parts[name].write(render_rows(block, result.statistics, name, found))
 
 
 def _formats(config: RunConfig) -> list[str]:

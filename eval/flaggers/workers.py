@@ -108,6 +108,13 @@ def warm_helper(flaggers: Sequence[Flagger]) -> Future[list[ErrorSpan]] | None:
     return in_helper(_flag_all, flaggers, [WARM_SEGMENT])
 
 
+def flag_in_helper(flaggers: Sequence[Flagger], segments: Sequence[Segment]) -> Future[list[ErrorSpan]] | None:
+    """Every flagger on segments in the helper process alone, or None where there is no helper.
+    A streaming run (eval/engine/stream.py) flags this way so the models load in one process only
+    (~1.1 GB each), while this one reads and scores the next block."""
+    return in_helper(_flag_all, flaggers, segments)
+
+
 def flag_segments(flaggers: Sequence[Flagger], segments: Sequence[Segment],
                   parallel: bool | None = None) -> list[ErrorSpan]:
     """The findings of every flagger on segments (unsorted: `sort_flags` orders them), computed
