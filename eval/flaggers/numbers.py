@@ -31,7 +31,7 @@ class Value:
     end: int
     text: str
     spelled: bool = False  # a number word, not digits
-    alt: float | None = None  # another reading: French text written the English way ('50,000')
+    alt: float | None = None  # another reading: French text written the English way ('50,000'), 'm' as metres
 
     @property
     def month(self) -> bool:
@@ -110,8 +110,12 @@ def french_values(text: str) -> list[Value]:
         value = _num(m.group(1), ",")
         alt = float(m.group(1).replace(",", "")) if re.fullmatch(r"\d{1,3},\d{3}", m.group(1)) else None
         if m.group(3):
+            if m.group(3).lower() == "m":
+                # '417 m' is metres far more often than millions: both readings stand
+                alt = value
+            elif alt is not None:
+                alt *= FR_SCALES[m.group(3).lower()]
             value *= FR_SCALES[m.group(3).lower()]
-            alt = alt * FR_SCALES[m.group(3).lower()] if alt is not None else None
         out.append(Value(value, m.start(), m.end(), m.group(), alt=alt))
         taken.append((m.start(), m.end()))
     for m in DIGITS_IN_WORD.finditer(text):
@@ -144,9 +148,12 @@ def english_values(text: str) -> list[Value]:
         if _overlaps(m.start(), m.end(), taken):
             continue
         value = _num(m.group(1), ".")
+        alt = None
         if m.group(3):
+            # '€15m' is millions, '1.4m' after a length is metres: both readings stand
+            alt = value if m.group(3).lower() == "m" else None
             value *= EN_SCALES[m.group(3).lower()]
-        out.append(Value(value, m.start(), m.end(), m.group()))
+        out.append(Value(value, m.start(), m.end(), m.group(), alt=alt))
         taken.append((m.start(), m.end()))
     for m in DIGITS_IN_WORD.finditer(text):
         if not _overlaps(m.start(), m.end(), taken):
@@ -171,6 +178,12 @@ def _same(a: float, b: float) -> bool:
     return (a in DECADES and b in (1900 + a, 2000 + a)) or (b in DECADES and a in (1900 + b, 2000 + b))
 
 
+def _readings_meet(a: Value, b: Value) -> bool:
+    """Some reading of `a` (its value, or its other reading: '50,000' written the English way,
+    '417 m' as metres) equals some reading of `b`."""
+    return any(_same(x, y) for x in (a.value, a.alt) if x is not None for y in (b.value, b.alt) if y is not None)
+
+
 def _describe(value: Value) -> str:
     return value.text
 
@@ -193,7 +206,7 @@ class NumbersFlagger(Flagger):
         # Match digits first, then the spelled numbers, each to the same value on the other side.
         for value in sorted(src, key=lambda v: v.spelled):
             for other in sorted(hyp_left, key=lambda v: v.spelled):
-                if _same(value.value, other.value) or (value.alt is not None and _same(value.alt, other.value)):
+                if _readings_meet(value, other):
                     src_left.remove(value)
                     hyp_left.remove(other)
                     break

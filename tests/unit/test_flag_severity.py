@@ -40,6 +40,18 @@ CASES = [
      "soupçonnaient nullement la révolution que leurs travaux allaient déclencher.",
      "Take this: at the whole beginning of the Sixties, the laser pioneers at Bell Laboratories had no idea of "
      "the revolution their work would unleash.", "accuracy/number", None),
+    # 'm' after a number: metres as well as millions, on either side (WMT13 hand check)
+    ("numbers", "Elle occupe le point le plus bas de la Terre, soit 417 m en dessous du niveau de la mer.",
+     "It is the lowest point of the Earth, 417 metres below sea level.", "accuracy/number", None),
+    ("numbers", "Cette fusée avait une longueur de 1,4 mètre et pesait probablement 11,5 kg.",
+     "This rocket had a length of 1.4m and weighed probably 11.5 kg.", "accuracy/number", None),
+    ("numbers", "Le club a dépensé 15 millions d'euros cet été.", "The club spent €15m this summer.",
+     "accuracy/number", None),
+    # ... while a changed value stays major
+    ("numbers", "Elle occupe le point le plus bas de la Terre, soit 417 m en dessous du niveau de la mer.",
+     "It is the lowest point of the Earth, 471 metres below sea level.", "accuracy/number", "major"),
+    ("numbers", "Le club a dépensé 15 millions d'euros cet été.", "The club spent €51m this summer.",
+     "accuracy/number", "major"),
     # an output cut mid-phrase is one major flag, on the source tail it leaves out
     ("truncation", "Les négociations entre les syndicats et le patronat reprendront mardi, a indiqué le ministère.",
      "Negotiations between the unions and the", "fluency/truncated", "major"),
