@@ -233,6 +233,9 @@ def stages_table(columns: list[tuple[str, list[dict[str, Any]]]]) -> str:
     def mean(runs: list[dict[str, Any]], kind: str, key: str) -> float:
         return sum(run[kind].get(key, 0.0) for run in runs) / len(runs)
 
+    def cell(runs: list[dict[str, Any]], kind: str, key: str) -> str:  # '-': a tree without that counter
+        return f"{mean(runs, kind, key):.2f}" if key in runs[0][kind] else "-"
+
     lines = ["| CPU s, one process | " + " | ".join(name for name, _ in columns) + " |",
              "|---|" + "---:|" * len(columns)]
     for kind in ("parts", "stages"):
@@ -240,7 +243,7 @@ def stages_table(columns: list[tuple[str, list[dict[str, Any]]]]) -> str:
         if kind == "stages":
             lines.append("| *model stages inside the above:* |" + " |" * len(columns))
         for key in keys:
-            lines.append(f"| {key} | " + " | ".join(f"{mean(runs, kind, key):.2f}" for _, runs in columns) + " |")
+            lines.append(f"| {key} | " + " | ".join(cell(runs, kind, key) for _, runs in columns) + " |")
     totals = [sum(mean(runs, "parts", key) for key in runs[0]["parts"]) for _, runs in columns]
     lines.append("| **total** | " + " | ".join(f"**{t:.2f}**" for t in totals) + " |")
     n = columns[0][1][0]["segments"]
