@@ -6,19 +6,27 @@
 - *omissions*: each source content word is compared with every output content word through the
   multilingual Universal Sentence Encoder (USE v3; single words embedded alone make a bilingual
   lexicon for free: 'acheteurs'/'buyers' 0.84) and looked up in a small French-English lexicon
-  learned from WMT co-occurrence (lexicon.py).  A word with neither a close output word (USE <
-  0.7), nor a likely lexicon translation in the output (Dice >= 0.3), nor the same spelling (a
-  cognate), is a candidate.  Its evidence: best USE similarity, lexicon score, whether the
-  lexicon knows the word, its best partner among the output's orphans (a paraphrase pairs them
-  up), word frequency and length, the output's length under the truncation flagger's length
-  model, and a deletion test (how much closer the source gets to the output without the word).
-  The decision is a logistic regression over that evidence (decision.py), trained on omissions
-  synthesised from WMT tune references; flagged neighbouring words make one span; minor, major
-  when the regression is sure *and* the output is far shorter than the length model expects.
-- *additions* (a hand rule, which beat the learned decision on DEMETR: see PAIR_SIM): an output
-  word with no close source word (USE < 0.6), no close source orphan, and a deletion test
-  confirming it (the output without it is closer to the source); minor.  With a reference, an
-  output word the reference also uses, or a close one, is no addition.
+  learned from WMT co-occurrence (lexicon.py).  An output word counts for the source words it is
+  closest to (one-to-one, within LINK_MARGIN).  A word with no such close output word (USE <
+  0.7), no likely lexicon translation in the output (Dice >= 0.3) and no output word spelled the
+  same (a cognate) is a candidate.  Its evidence: best USE similarity (its own and any output
+  word's), lexicon score, whether the lexicon knows the word, its best partner among the output's
+  orphans (a paraphrase pairs them up), word frequency and length, the output's length under the
+  truncation flagger's length model, how literal the rest of the output is (the share of the
+  other source words with a counterpart), the English LM's worst seam in the output and between
+  the output words of the candidate's source neighbours ('may have to buyers': lm.py), and a
+  deletion test (how much closer the source gets to the output without the word).  The decision
+  is a logistic regression over that evidence (decision.py), trained on omissions synthesised
+  from WMT tune references and system outputs; flagged neighbouring words make one span; minor,
+  major when the regression is sure *and* the output is far shorter than the length model expects.
+- *additions*: an output content word with no close source word (USE < 0.6) is a candidate.  Its
+  evidence: best USE similarity, its best partner among the source orphans, whether the lexicon
+  read backwards finds one of its French translations in the source, word frequency, length and
+  capitalisation, the output's length z, how literal the output is, how well the word fits its
+  place by the English LM (an inserted word often does not: 'very fairly easy'), the deletion test
+  (the output without it closer to the source), and the former hand rule's verdict.  A learned
+  decision (trained on plausible modifiers inserted into WMT tune texts) flags it, minor.  With a
+  reference, an output word the reference also uses, or a close one, is no candidate.
 """
 from __future__ import annotations
 
@@ -32,7 +40,8 @@ from .base import Flagger
 from .calibration import calibrate
 from .common import embed, embed_deleted, fold, make_span, parse, zipf
 from .decision import decision, weights_hash
-from .lexicon import english, stem
+from .lexicon import english, french, stem
+from .lm import word_fit, worst_junction
 from .truncation import length_z
 
 WORD_SIM = 0.6  # below this, a word has no translation among the other side's words
@@ -40,25 +49,20 @@ WORD_SIM = 0.6  # below this, a word has no translation among the other side's w
 # lexicon translation this likely in the output (below: counterparts in ~all clean references).
 OMIT_COVERED_SIM = 0.7
 OMIT_COVERED_LEX = 0.3
+LINK_MARGIN = 0.05
 # A learned omission is major only when the output is also this many standard deviations
 # shorter than the truncation flagger's length model expects (where that flagger itself raises a
 # minor omission).  At 1.5 (and the same rule for learned additions), WMT12+13 references with a
 # major+ flag went from 2.7% to 3.3% (test part; 3 omissions, 3 additions), over the 3% bar.
 MAJOR_LENGTH_Z = 3.0
-# Additions (a hand rule): an output word with no source word closer than WORD_SIM, no source orphan
-# closer than PAIR_SIM (a paraphrase pairs them up), and a deletion gain over LOO_GAIN.  Set on
-# DEMETR additions against its good translations and 400 WMT13 references.  The learned decision
-# lost to it (commit ce47520, the same features as omissions, trained on adjectives and adverbs
-# inserted into WMT tune references, thresholded at the rule's share of flagged references):
-# DEMETR additions found 60% test / 48% tune against 56% / 56%, good DEMETR translations with an
-# addition flag 20% / 12% against 4% / 4%; WMT references 26% / 23% against 24% / 27%.
+# The former hand rule for additions, now one feature of the learned decision: no source orphan
+# closer than PAIR_SIM (a paraphrase pairs them up) and a deletion gain over LOO_GAIN; set on
+# DEMETR additions against its good translations and 400 WMT13 references.
 PAIR_SIM = 0.45
 LOO_GAIN = 0.01
-# With a reference, an output word is no addition when the reference has it or a close word
-# (USE >= REF_SIM), and the deletion test is looser: DEMETR with its references, additions found
-# 54% -> 62%.
+# With a reference, an output word is no addition candidate when the reference has it or a close
+# word (USE >= REF_SIM).
 REF_SIM = 0.6
-REF_LOO_GAIN = 0.005
 MAX_RATIO = 2.5
 STOP = {"be", "have", "do", "not", "also", "so", "then", "just", "even", "there", "here", "very", "now",
         "well", "still", "however", "thus", "therefore", "only", "all", "as", "more", "most", "much", "such"}
@@ -80,8 +84,9 @@ class CoverageFlagger(Flagger):
     def __init__(self, word_sim: float = WORD_SIM, decide: bool = True) -> None:
         self.word_sim = word_sim  # no word of the other side this close: an orphan
         self.decide = decide  # False: only collect the candidates' features (scripts/train_flag_decision.py)
-        # (seg, source offset, word, features) of every omission candidate, for training (decision.py)
-        self.features: list[tuple[int, int, str, dict[str, float]]] = []
+        # category -> (seg, offset, word, features) of every candidate, for training (decision.py)
+        self.features: dict[str, list[tuple[int, int, str, dict[str, float]]]] = {
+            "accuracy/omission": [], "accuracy/addition": []}
 
     def flag(self, segments: Sequence[Segment]) -> list[ErrorSpan]:
         spans: list[ErrorSpan] = []
@@ -154,20 +159,51 @@ class CoverageFlagger(Flagger):
             # Omission candidates: source content words with no counterpart by spelling, by the
             # lexicon, or by a close USE word vector; the learned decision weighs the rest.
             hyp_stems = {stem(m.group()) for m in SRC_TOKEN.finditer(seg.hyp)}
+            src_stems = {stem(w) for w in src_words}
             z = length_z(seg.src, seg.hyp)
+            junction = worst_junction(seg.hyp)
+            # the source's plain words (names and numbers have their own flaggers), and which of
+            # them have a counterpart: by spelling (a cognate), a close USE vector or the lexicon
+            # An output word counts for the source words it is (about) closest to, not for every
+            # source word it is close to: 'beings' renders 'êtres', so it cannot also cover
+            # 'humains' when 'human' is gone (one-to-one, within LINK_MARGIN).
+            own = sims >= sims.max(axis=1, keepdims=True) - LINK_MARGIN  # (hyp words, source words)
+            plain: dict[int, tuple[float, float, float]] = {}  # source word -> (own best USE, lexicon, best USE)
             for j, word in enumerate(src_words):
-                if len(word) <= 2 or word[:1].isupper() or not word.isalpha() or fold(word)[:5] in hyp_folds:
-                    continue  # names and numbers have their own flaggers; a cognate is a counterpart
-                best = float(sims[:, j].max())
-                known = english(word)
-                lex = max((known.get(s, 0.0) for s in hyp_stems), default=0.0)
-                if best >= OMIT_COVERED_SIM or lex >= OMIT_COVERED_LEX:
+                if len(word) <= 2 or word[:1].isupper() or not word.isalpha():
                     continue
+                if fold(word)[:5] in hyp_folds:
+                    plain[j] = (1.0, 1.0, 1.0)
+                    continue
+                known = english(word)
+                plain[j] = (float(np.where(own[:, j], sims[:, j], 0.0).max()),
+                            max((known.get(s, 0.0) for s in hyp_stems), default=0.0), float(sims[:, j].max()))
+            orphans = [j for j, (best, lex, _) in plain.items() if best < OMIT_COVERED_SIM and lex < OMIT_COVERED_LEX]
+            # where each source word's counterpart starts in the output (same spelling, or the
+            # closest USE word from OMIT_COVERED_SIM): an orphan's neighbours bound the place its
+            # rendering should be, where a removal leaves an LM seam ('may have to buyers')
+            hyp_at = {fold(m.group())[:5]: m.start() for m in reversed(list(SRC_TOKEN.finditer(seg.hyp)))}
+            anchor: list[int | None] = []
+            for j, word in enumerate(src_words):
+                k = int(np.argmax(sims[:, j]))
+                anchor.append(hyp_at.get(fold(word)[:5]) if fold(word)[:5] in hyp_at
+                              else hyp_content[k].idx if float(sims[k, j]) >= OMIT_COVERED_SIM else None)
+            n_plain = len(plain)
+            for j in orphans:
+                word, (best, lex, shared) = src_words[j], plain[j]
                 partner = max((float(sims[k, j]) for k in hyp_orphan), default=0.0)
                 start = src_starts[seg.idx][j]
-                features = {"sim": best, "lex": lex, "known": float(bool(known)), "partner": partner,
+                left = next((a for a in reversed(anchor[:j]) if a is not None), None)
+                right = next((a for a in anchor[j + 1:] if a is not None), None)
+                seam = (worst_junction(seg.hyp, left, right) if left is not None and right is not None and left < right
+                        else junction)
+                # literal: the share of the other source words with a counterpart (a literal
+                # output's one orphan is likelier an omission than a free translation's)
+                features = {"sim": best, "lex": lex, "known": float(bool(english(word))), "partner": partner,
                             "zipf": zipf(word.lower(), "fr"), "length_z": max(-6.0, min(3.0, z)),
-                            "chars": float(min(len(word), 14))}
+                            "chars": float(min(len(word), 14)),
+                            "literal": 1.0 - (len(orphans) - 1) / max(1, n_plain - 1), "junction": junction,
+                            "seam": seam, "shared": shared}
                 omissions.append((seg, word, start, features,
                                   (edit(seg.src), edit(seg.hyp), edit(seg.src, ((start, start + len(word)),)))))
             # Addition candidates: output words with no close source word (the hand rule: the
@@ -181,11 +217,14 @@ class CoverageFlagger(Flagger):
                     continue
                 # its best partner among the source orphans: a paraphrase pairs them up
                 partner = max((float(sims[k, j]) for j in src_orphan), default=0.0)
-                if partner >= PAIR_SIM:
-                    continue
                 if ref_matrix is not None and float((ref_matrix @ cache[tok.lower_]).max()) >= REF_SIM:
                     continue
-                additions.append((seg, tok.text, tok.idx, {"sim": best, "partner": partner},
+                back = french(tok.text)
+                features = {"sim": best, "partner": partner, "lex": max((back.get(s, 0.0) for s in src_stems), default=0.0),
+                            "known": float(bool(back)), "zipf": zipf(tok.lower_, "en"), "chars": float(min(len(tok.text), 14)),
+                            "capital": float(tok.text[:1].isupper()), "length_z": max(-6.0, min(6.0, z)),
+                            "literal": 1.0 - len(orphans) / max(1, n_plain), "fit": word_fit(seg.hyp, tok.idx)}
+                additions.append((seg, tok.text, tok.idx, features,
                                   (edit(seg.src), edit(seg.hyp), edit(seg.hyp, ((tok.idx, tok.idx + len(tok.text)),)))))
         if not additions and not omissions:
             return []
@@ -194,19 +233,30 @@ class CoverageFlagger(Flagger):
         rows = embed_deleted(list(edits))
         spans = []
         for seg, word, start, features, (src_row, hyp_row, without_row) in additions:
-            gain = float(rows[src_row] @ rows[without_row] - rows[src_row] @ rows[hyp_row])
-            threshold, why = ((REF_LOO_GAIN, "nor in the reference") if seg.refs
-                              else (LOO_GAIN, "the output is closer to the source without it"))
-            if gain > threshold:
-                confidence = min(0.9, 0.4 + 20 * gain + (self.word_sim - features["sim"]))
-                spans.append(make_span(seg, self.name, "accuracy/addition", "minor", start, start + len(word),
-                                       f"'{word}' has no counterpart in the source (closest source word "
-                                       f"{features['sim']:.2f}; {why})", confidence))
+            features["gain"] = float(rows[src_row] @ rows[without_row] - rows[src_row] @ rows[hyp_row])
+            # the hand rule's verdict, one piece of evidence among the others
+            features["rule"] = float(features["partner"] < PAIR_SIM and features["gain"] > LOO_GAIN)
+            self.features["accuracy/addition"].append((seg.idx, start, word, features))
         for seg, word, start, features, (src_row, hyp_row, without_row) in omissions:
             features["gain"] = float(rows[hyp_row] @ rows[without_row] - rows[hyp_row] @ rows[src_row])
-            self.features.append((seg.idx, start, word, features))
+            self.features["accuracy/omission"].append((seg.idx, start, word, features))
+        if additions and self.decide:
+            spans.extend(self._additions(additions))
         if omissions and self.decide:
             spans.extend(self._decide(omissions))
+        return spans
+
+    def _additions(self, found: list[Candidate]) -> list[ErrorSpan]:
+        """The learned addition decision (decision.py) over each candidate's features: minor."""
+        model = decision("accuracy/addition")
+        spans = []
+        for (seg, word, start, features, _), p in zip(found, model.prob([c[3] for c in found])):
+            if p >= model.minor:
+                spans.append(make_span(seg, self.name, "accuracy/addition", "minor", start, start + len(word),
+                                       f"'{word}' has no counterpart in the source (closest source word "
+                                       f"{features['sim']:.2f}, deletion gain {features['gain']:.3f}, context fit "
+                                       f"{features['fit']:.1f}; learned decision {p:.2f}, weights {weights_hash()})",
+                                       float(p)))
         return spans
 
     def _decide(self, found: list[Candidate]) -> list[ErrorSpan]:

@@ -13,16 +13,14 @@
 """
 from __future__ import annotations
 
-import math
 import re
-from functools import lru_cache
 
-from ..models import english_lm
 from ..types import ErrorSpan, Segment
 from .base import Flagger
 from .common import WORD_RE, fold, is_empty, make_span, tag
 from .coverage import FR_STOP
 from .lexicon import english, stem
+from .lm import LM_WORD, LN_BASE, lm_gain  # noqa: F401 (LM_WORD, LN_BASE: learned.py's QE features)
 
 # A sentence end: ., ! or ? (and any closing quotes), then space.  Abbreviations are filtered below.
 SENT_END = re.compile(r"[.!?][\"”»’']*\s+")
@@ -32,10 +30,6 @@ ABBREVIATIONS = {"mr", "mrs", "ms", "dr", "st", "vs", "etc", "inc", "ltd", "co",
 # A French sentence end, or a dash between the parts of a title ('Diagnostic … - Quelques
 # réflexions …'): an English full stop there is no break.
 FR_SENT_END = re.compile(r"[.!?…][\"”»’']*\s+|\s[-–—]\s+")
-# Words of the LM, and numbers: a number is no LM word, and it breaks the context like an unknown
-# word ('In 85% of cases' read as 'in of cases' scored -0.67, a Bio-MQM word-order false alarm).
-LM_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+")
-LN_BASE = math.log(1.0001)  # pocketsphinx log base
 # Mean trigram-over-unigram gain per word (natural log) under which a sentence is word salad;
 # set on DEMETR fr-en dev: good translations ≥ 0.43, shuffled words ≤ -0.29; 0.9% of WMT13
 # references fall below it (headlines, lists).
@@ -67,31 +61,6 @@ def _sentence_starts(text: str, pattern: re.Pattern[str]) -> list[int]:
         if m.end() < len(text):
             starts.append(m.end())
     return starts
-
-
-@lru_cache(maxsize=100_000)
-def _unigram(word: str) -> int:
-    return english_lm().prob([word])
-
-
-def lm_gain(text: str) -> tuple[float, int]:
-    """Mean natural-log gain per known word of trigram over unigram probability, and the word count."""
-    lm = english_lm()
-    tokens = LM_WORD.findall(text.lower())
-    gains = []
-    history: list[str] = ["<s>"]
-    for word in tokens:
-        uni = 0 if word[0].isdigit() else _unigram(word)
-        if uni == 0:  # a number or out of vocabulary: breaks the context
-            history = []
-            continue
-        context = history[-2:]
-        tri = lm.prob([word] + context[::-1]) if context else uni
-        gains.append((tri - uni) * LN_BASE)
-        history.append(word)
-    if not gains:
-        return 0.0, 0
-    return sum(gains) / len(gains), len(gains)
 
 
 class FluencyFlagger(Flagger):

@@ -75,7 +75,7 @@ CASES = [
     # much shorter too: the length model agrees, major; one flag for the whole phrase
     (SRC_BILL, "The government presented a new bill on Tuesday.", "accuracy/omission",
      ["sécurité des voitures électriques dans les villes"], "major"),
-    # an inserted adjective (the hand rule: it beat the learned decision on DEMETR)
+    # an inserted adjective (the learned addition decision)
     (SRC_BILL, "The government presented a controversial new bill on Tuesday on the safety of electric cars in "
      "cities.", "accuracy/addition", ["controversial"], "minor"),
 ]
@@ -92,4 +92,4 @@ def test_learned_coverage(src: str, hyp: str, category: str, words: list[str], s
         [(f.severity, f.message) for f in flags]
     for flag in flags:
         assert 0.0 <= flag.confidence <= 1.0
-        assert (weights_hash() in flag.message) == (category == "accuracy/omission")
+        assert weights_hash() in flag.message
