@@ -41,7 +41,8 @@ from splits import TEST, TUNE, bio_test_docs, demetr_test_sources, wmt_part  # n
 import relecture  # noqa: E402
 from relecture.meta import HumanData, Key, Output, data_hashes, load_human_jsonl, load_wmt  # noqa: E402
 from relecture.metrics.learned import (FEATURES, QE_FEATURE_VERSION, QE_FEATURES, REF_MODEL_FEATURES, SRC_MODEL_FEATURES,  # noqa: E402
-                                       add_derived, compute_features, compute_qe_features)
+                                       TOKEN_FEATURES, WORST_TOKENS, add_derived, compute_features, compute_qe_features,
+                                       compute_token_features)
 from relecture.types import Segment  # noqa: E402
 
 SCRIPT_VERSION = "3"
@@ -98,8 +99,9 @@ def _hash(obj: object) -> str:
 
 
 def cached_features(name: str, segments: list[Segment], cache_dir: Path, chunk: int = 2000) -> dict[str, np.ndarray]:
-    """compute_features (the model features) and compute_qe_features of these segments, each
-    cached apart by the texts (and model hashes), so a new QE feature does not rerun the models."""
+    """compute_features (the model features), compute_qe_features and compute_token_features of
+    these segments, each cached apart by the texts (and model hashes), so a new feature group does
+    not rerun the others."""
     from relecture.encoders import MINILM, USE_M3, get_token_encoder, get_use_encoder
 
     texts = [(s.src, s.hyp, s.refs) for s in segments]
@@ -115,6 +117,14 @@ def cached_features(name: str, segments: list[Segment], cache_dir: Path, chunk: 
                     segments, models, chunk, name)
     feats.update(_cached(cache_dir / f"qe-{name}-{_hash([texts, QE_FEATURES, QE_FEATURE_VERSION, qe_code_sha256()])}.npz",
                          segments, compute_qe_features, chunk, name))
+
+    def tokens(part: list[Segment]) -> dict[str, np.ndarray]:
+        feats = compute_token_features(part)
+        get_token_encoder().clear()
+        return feats
+
+    feats.update(_cached(cache_dir / f"tok-{name}-{_hash([texts, TOKEN_FEATURES, WORST_TOKENS, MINILM.sha256, FEATURE_CACHE_VERSION])}.npz",
+                         segments, tokens, chunk, name))
     return add_derived(feats)
 
 
