@@ -3,7 +3,7 @@
     PYTHONPATH=. python bench/correlation.py [--data ../shared/data] [--cache DIR] [--aggregates]
 
 Data and splits as scripts/train_learned.py (bench/splits.py): WMT12 and WMT13 pairwise
-rankings (WMT13: every fourth line), Bio-MQM (MQM scores, 11 systems, by document), DEMETR
+rankings (WMT13: every line; the weights are fitted on every fourth), Bio-MQM (MQM scores, 11 systems, by document), DEMETR
 (the good MT against its perturbations, by item).  For each set and part: segment tau (WMT
 formula, metric ties discordant), within-segment pairwise accuracy (ties one half) and
 system-level pairwise accuracy (eval/meta.py), for `learned` and `learned-qe` (the shipped
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from fit_agreement import SystemScorer
     from splits import TEST, TUNE
-    from train_learned import load_datasets, train
+    from train_learned import load_datasets, train, training_sets
 
     from relecture.metrics.learned import REF_MODEL_FEATURES
 
@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
                 plain.values = plain.segment = transform(SystemScorer(ds, "learned").segment)
                 test, tune = figures(ds, plain, TEST), figures(ds, plain, TUNE)
                 print(f"  {label:36s} {test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']})")
-            alone = SystemScorer(ds, "learned", train(datasets, REF_MODEL_FEATURES, system_weight=0.0))
+            alone = SystemScorer(ds, "learned", train(training_sets(datasets), REF_MODEL_FEATURES, system_weight=0.0))
             test, tune = figures(ds, alone, TEST), figures(ds, alone, TUNE)
             print(f"  {'fitted without system-level pairs':36s} {test['sys']:g}/{test['sys_n']} ({tune['sys']:g}/{tune['sys_n']}); "
                   f"segment tau {test['tau']:.4f} ({tune['tau']:.4f})")

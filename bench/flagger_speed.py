@@ -11,12 +11,19 @@ versions alternate, `--rounds` times each, so both meet the same load.
 On a machine shared with other jobs the wall time says little, so each run also reports the CPU
 seconds of its main process and of its helper process (from /proc), and the throughput two free
 cores would give: segments / max(CPU of either process) (the split of that run), and segments /
-(total CPU / 2) (a perfect split).  Ratios between the versions are what to quote.
+(total CPU / 2) (a perfect split).  Ratios between the versions are what to quote.  This is the
+one speed measure of the flaggers (bench/flaggers.py measures accuracy only).
+
+`--stages`: where the CPU goes.  Each version flags the segments in one process (no helper, the
+same flags), the spaCy parse first, then each flagger in turn, and reports the CPU seconds of
+each, and of the model stages inside them that eval/flaggers/stages.py counts (spaCy NER per
+language, the USE encoder on whole texts, the USE deletion test).
 
     git worktree add --detach /tmp/relecture-main main    # main's code, once
     PYTHONPATH=. python bench/flagger_speed.py --base-tree /tmp/relecture-main
     PYTHONPATH=. python bench/flagger_speed.py --save /tmp/flags-main.jsonl --tree /tmp/relecture-main
     PYTHONPATH=. python bench/flagger_speed.py --expect /tmp/flags-main.jsonl   # this tree only
+    PYTHONPATH=. python bench/flagger_speed.py --stages --base-tree /tmp/relecture-main  # CPU per stage
 
 Exit status 1 when the flags of two versions (or of this tree and --expect) differ in any byte.
 """
@@ -80,15 +87,22 @@ def child(args: argparse.Namespace) -> None:
     wmt12 = os.path.join(args.data, "wmt12-fr-en")
     warm = [Segment(i, s, h) for i, (s, h) in enumerate(zip(read_lines(os.path.join(wmt12, "src.fr")),
                                                             read_lines(os.path.join(wmt12, "ref.en"))))]
+    base = os.path.join(args.data, "wmt13-fr-en")
+    hyp_path = os.path.join(base, "ref.en") if args.system == "ref" else os.path.join(base, "systems", args.system)
+    segments = [Segment(i, s, h) for i, (s, h) in enumerate(zip(read_lines(os.path.join(base, "src.fr")),
+                                                                read_lines(hyp_path)))][:args.segments]
+    if args.stages:
+        _detector()
+        flags, figures = child_stages(args, warm[:WARM_SEGMENTS], segments)
+        write_flags(args.flags, flags)
+        with open(args.out, "w", encoding="utf-8") as handle:
+            json.dump({"segments": len(segments), "flags": len(flags), "load": os.getloadavg()[0], **figures}, handle)
+        return
     run_flaggers(warm[:WARM_SEGMENTS])
     _detector()
     job = in_helper(_detector_ready)
     if job is not None:
         job.result()
-    base = os.path.join(args.data, "wmt13-fr-en")
-    hyp_path = os.path.join(base, "ref.en") if args.system == "ref" else os.path.join(base, "systems", args.system)
-    segments = [Segment(i, s, h) for i, (s, h) in enumerate(zip(read_lines(os.path.join(base, "src.fr")),
-                                                                read_lines(hyp_path)))][:args.segments]
     helpers = helper_pids()
     helper_before = sum(map(proc_cpu, helpers))
     main_before = sum(os.times()[:2])
@@ -99,14 +113,45 @@ def child(args: argparse.Namespace) -> None:
     if helper_pids() != helpers:
         sys.exit("the helper process was replaced during the timed run")
     helper_cpu = sum(map(proc_cpu, helpers)) - helper_before
-    with open(args.flags, "w", encoding="utf-8") as handle:
-        for flag in flags:
-            handle.write(json.dumps(flag.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
+    write_flags(args.flags, flags)
     with open(args.out, "w", encoding="utf-8") as handle:
         json.dump({"segments": len(segments), "flags": len(flags), "wall": wall, "main_cpu": main_cpu,
                    "helper_cpu": helper_cpu, "load": os.getloadavg()[0],
                    "main_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                    "helper_rss_mb": max(map(proc_peak_rss_mb, helpers), default=0.0)}, handle)
+
+
+def child_stages(args: argparse.Namespace, warm: list[Any], segments: list[Any]) -> tuple[list[Any], dict[str, Any]]:
+    """Flag segments in this process alone, the parse first, then each flagger: (flags, CPU s of each
+    part and of the model stages counted by eval/flaggers/stages.py, where the tree has them)."""
+    from relecture.flaggers import DEFAULT_FLAGGERS, sort_flags
+    from relecture.flaggers.parse import parse
+    from relecture.flaggers.workers import flag_segments
+    from relecture.registry import load
+
+    try:
+        from relecture.flaggers.stages import cpu_by_stage
+    except ImportError:  # a tree from before the counters
+        cpu_by_stage = {}
+    flaggers = [load("flagger", name)() for name in DEFAULT_FLAGGERS]
+    flag_segments(flaggers, warm, parallel=False)
+    cpu_by_stage.clear()
+    parts: dict[str, float] = {}
+    clock = time.process_time()
+    parse(segments, parallel=False)
+    parts["spaCy parse (both languages)"] = time.process_time() - clock
+    flags = []
+    for flagger in flaggers:
+        clock = time.process_time()
+        flags.extend(flag_segments([flagger], segments, parallel=False))
+        parts[f"flagger {flagger.name}"] = time.process_time() - clock
+    return sort_flags(flags), {"parts": parts, "stages": dict(cpu_by_stage)}
+
+
+def write_flags(path: str, flags: list[Any]) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for flag in flags:
+            handle.write(json.dumps(flag.to_dict(), ensure_ascii=False, sort_keys=True) + "\n")
 
 
 def _detector_ready() -> None:
@@ -133,7 +178,8 @@ def run_version(tree: str, args: argparse.Namespace, scratch: str, tag: str) -> 
     out, flags = os.path.join(scratch, f"{tag}.json"), os.path.join(scratch, f"{tag}.flags.jsonl")
     env = dict(os.environ, PYTHONPATH=shim)
     command = [sys.executable, os.path.abspath(__file__), "--child", "--tree", os.path.abspath(tree), "--out", out,
-               "--flags", flags, "--data", args.data, "--system", args.system, "--segments", str(args.segments)]
+               "--flags", flags, "--data", args.data, "--system", args.system, "--segments", str(args.segments)] \
+        + (["--stages"] if args.stages else [])
     subprocess.run(command, env=env, check=True, cwd=scratch)
     with open(out, encoding="utf-8") as handle:
         return json.load(handle), flags
@@ -166,6 +212,45 @@ def row(name: str, figures: list[dict[str, Any]]) -> str:
             f"{best['main_cpu'] + best['helper_cpu']:.1f} | {mean('main_rss_mb'):.0f} / {mean('helper_rss_mb'):.0f} |")
 
 
+def timing_table(versions: list[tuple[str, str]], figures: dict[str, list[dict[str, Any]]]) -> str:
+    lines = ["| version | wall s | seg/s (wall) | CPU s main | CPU s helper | CPU s total | seg/s on 2 free "
+             "cores (this split) | seg/s (perfect split) | CPU s total, best run | peak RSS MB main / helper |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [row(f"{name} ({commit_of(tree)})", figures[name]) for name, tree in versions]
+    if "base" in figures:
+
+        def total(fs: list[dict[str, Any]]) -> float:
+            return sum(f["main_cpu"] + f["helper_cpu"] for f in fs) / len(fs)
+
+        lines.append(f"\nCPU time, base / this tree: {total(figures['base']) / total(figures['this tree']):.2f}x")
+    return "\n".join(lines)
+
+
+def stages_table(columns: list[tuple[str, list[dict[str, Any]]]]) -> str:
+    """CPU seconds (mean of the runs) of the parse and each flagger, then of the model stages
+    counted inside them, one column per version; the segments/s two free cores would give if
+    the work split evenly."""
+    def mean(runs: list[dict[str, Any]], kind: str, key: str) -> float:
+        return sum(run[kind].get(key, 0.0) for run in runs) / len(runs)
+
+    def cell(runs: list[dict[str, Any]], kind: str, key: str) -> str:  # '-': a tree without that counter
+        return f"{mean(runs, kind, key):.2f}" if key in runs[0][kind] else "-"
+
+    lines = ["| CPU s, one process | " + " | ".join(name for name, _ in columns) + " |",
+             "|---|" + "---:|" * len(columns)]
+    for kind in ("parts", "stages"):
+        keys = list(dict.fromkeys(key for _, runs in columns for run in runs for key in run[kind]))
+        if kind == "stages":
+            lines.append("| *model stages inside the above:* |" + " |" * len(columns))
+        for key in keys:
+            lines.append(f"| {key} | " + " | ".join(cell(runs, kind, key) for _, runs in columns) + " |")
+    totals = [sum(mean(runs, "parts", key) for key in runs[0]["parts"]) for _, runs in columns]
+    lines.append("| **total** | " + " | ".join(f"**{t:.2f}**" for t in totals) + " |")
+    n = columns[0][1][0]["segments"]
+    lines.append("| segments/s on 2 free cores (perfect split) | " + " | ".join(f"{n / (t / 2):.0f}" for t in totals) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=SHARED)
@@ -176,6 +261,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=1, help="runs of each version, alternating")
     parser.add_argument("--expect", help="flags (JSON lines) the timed tree must reproduce byte for byte")
     parser.add_argument("--save", help="write the timed tree's flags here")
+    parser.add_argument("--stages", action="store_true",
+                        help="one process per version: CPU seconds of the parse, each flagger and each model stage")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--flags", help=argparse.SUPPRESS)
@@ -194,25 +281,18 @@ def main() -> None:
             for name, tree in versions if round_ % 2 == 0 else versions[::-1]:
                 result, flags = run_version(tree, args, scratch, f"{'ab'[versions.index((name, tree))]}{round_}")
                 figures[name].append(result)
-                print(f"round {round_ + 1}, {name}: {result['wall']:.1f} s wall, CPU {result['main_cpu']:.1f} + "
-                      f"{result['helper_cpu']:.1f} s, load {result['load']:.1f}", file=sys.stderr)
+                print(f"round {round_ + 1}, {name}: " + (f"CPU {sum(result['parts'].values()):.1f} s in one process"
+                      if args.stages else f"{result['wall']:.1f} s wall, CPU {result['main_cpu']:.1f} + "
+                      f"{result['helper_cpu']:.1f} s") + f", load {result['load']:.1f}", file=sys.stderr)
                 if sha(flag_files.setdefault(name, flags)) != sha(flags):
                     print(f"{name}: two runs gave different flags", file=sys.stderr)
         print(f"WMT13 {args.system}, {args.segments} segments, all default flaggers; {os.cpu_count()} cores; "
               f"load average {load_before[0]:.1f} before, {os.getloadavg()[0]:.1f} after; "
               f"{args.rounds} run(s) of each version\n")
-        print("| version | wall s | seg/s (wall) | CPU s main | CPU s helper | CPU s total | seg/s on 2 free "
-              "cores (this split) | seg/s (perfect split) | CPU s total, best run | peak RSS MB main / helper |")
-        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-        for name, tree in versions:
-            print(row(f"{name} ({commit_of(tree)})", figures[name]))
-        if args.base_tree:
-            mine, base = figures["this tree"], figures["base"]
-
-            def total(fs: list[dict[str, Any]]) -> float:
-                return sum(f["main_cpu"] + f["helper_cpu"] for f in fs) / len(fs)
-
-            print(f"\nCPU time, base / this tree: {total(base) / total(mine):.2f}x")
+        if args.stages:
+            print(stages_table([(f"{name} ({commit_of(tree)})", figures[name]) for name, tree in versions]))
+        else:
+            print(timing_table(versions, figures))
         mine_flags = flag_files["this tree"]
         with open(mine_flags, encoding="utf-8") as handle:
             count = sum(1 for _ in handle)

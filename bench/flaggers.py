@@ -1,4 +1,4 @@
-"""Accuracy and speed of the error flaggers (issues 4 and 14), printed as tables, held-out part
+"""Accuracy of the error flaggers (issues 4 and 14), printed as tables, held-out part
 beside the tuning part (`bench/splits.py`: WMT by source sentence, DEMETR by item, Bio-MQM by
 document).  Rules and the confidence table are fitted on `tune` only; `test` is what counts.
 
@@ -17,9 +17,10 @@ Accuracy, all default flaggers, no reference (unless --ref):
     PYTHONPATH=. python bench/flaggers.py --ref           # the same, flaggers given the reference
     PYTHONPATH=. python bench/flaggers.py --calibrate     # and write the confidence table (tune part)
     PYTHONPATH=. python bench/flaggers.py --fit-length    # the truncation flagger's length model
-    PYTHONPATH=. python bench/flaggers.py --speed         # segments per second on WMT13
     PYTHONPATH=. python bench/flaggers.py --show codemix  # misses (test and tune), for debugging
-    PYTHONPATH=. python bench/flaggers.py --speed --dump flags.jsonl  # every flag, to diff two versions
+
+Speed (segments per second, CPU of both processes, flags compared byte for byte between two
+versions) is bench/flagger_speed.py's.
 
 Flags are cached under /tmp/flags-cache, per flagger, keyed by its source code and the texts.
 """
@@ -46,8 +47,6 @@ from splits import TEST, TUNE, bio_test_docs, demetr_test_sources, wmt_part  # n
 from relecture import registry  # noqa: E402
 from relecture.flaggers import DEFAULT_FLAGGERS, run_flaggers  # noqa: E402
 from relecture.flaggers.calibration import TABLE_PATH, calibrate, fit_table, outcome_key  # noqa: E402
-from relecture.flaggers.language import _detector  # noqa: E402
-from relecture.flaggers.workers import PARALLEL_FLAG_FROM  # noqa: E402
 from relecture.types import ErrorSpan, Segment  # noqa: E402
 
 SHARED = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "data")
@@ -383,34 +382,6 @@ def accuracy(args: argparse.Namespace) -> None:
     report(items, flags, args.show)
 
 
-def speed(args: argparse.Namespace) -> None:
-    base = os.path.join(args.data, "wmt13-fr-en")
-    src = read_lines(os.path.join(base, "src.fr"))
-    path = os.path.join(base, "ref.en") if args.system == "ref" else os.path.join(base, "systems", args.system)
-    hyp = read_lines(path)
-    segments = [Segment(idx=i, src=s, hyp=h) for i, (s, h) in enumerate(zip(src, hyp))]
-    # Load every model first: the figure is throughput, not start-up (lingua's detector, which
-    # the untranslated flagger loads on the first doubtful output, included).  PARALLEL_FLAG_FROM
-    # segments take the two-process path, so the helper process has loaded its models too.
-    run_flaggers(segments[:PARALLEL_FLAG_FROM], args.flaggers)
-    _detector()
-    started, cpu_before = time.perf_counter(), sum(os.times()[:4])
-    flags = run_flaggers(segments, args.flaggers)
-    elapsed = time.perf_counter() - started
-    dump(flags, args.dump)
-    counts: dict[str, int] = defaultdict(int)
-    for flag in flags:
-        counts[f"{flag.category}/{flag.severity}"] += 1
-    cpu = sum(os.times()[:4]) - cpu_before
-    print(f"WMT13 {args.system}: {len(segments)} segments in {elapsed:.1f} s = "
-          f"{len(segments) / elapsed:.0f} segments/s ({os.cpu_count()} cores; flaggers: "
-          f"{', '.join(args.flaggers)}); CPU time {cpu:.1f} s; load average {os.getloadavg()[0]:.1f}")
-    print("flags:", dict(sorted(counts.items())))
-    serious = {f.seg_idx for f in flags if f.severity in SEVERE}
-    print(f"segments with a major or critical flag: {len(serious)}/{len(segments)} "
-          f"= {100 * len(serious) / len(segments):.1f}%")
-
-
 def fit_length(args: argparse.Namespace) -> None:
     """The truncation flagger's length model: log(output chars / source chars) of the WMT12+13
     references, tune part: its mean, and its sd by source length (fitted as a + b / sqrt(chars))."""
@@ -439,15 +410,12 @@ def fit_length(args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data", default=SHARED)
-    parser.add_argument("--speed", action="store_true")
     parser.add_argument("--ref", action="store_true", help="give the flaggers the human reference")
     parser.add_argument("--calibrate", action="store_true", help="write the confidence table from the tune parts")
     parser.add_argument("--fit-length", action="store_true", help="print the truncation flagger's length model")
     parser.add_argument("--refs", type=int, default=600, help="WMT references per part")
     parser.add_argument("--truncations", type=int, default=300, help="truncated WMT outputs per part")
-    parser.add_argument("--system", default="online-B.en", help="a file of systems/, or 'ref' (the human reference)")
     parser.add_argument("--flaggers", nargs="*", default=list(DEFAULT_FLAGGERS))
-    parser.add_argument("--dump", help="write every flag to this file, one JSON line each")
     parser.add_argument("--show", help="print the misses of one type ('mt', 'reference': false alarms)")
     args = parser.parse_args()
     if not os.path.isdir(args.data):
@@ -455,7 +423,7 @@ def main() -> None:
     if args.fit_length:
         fit_length(args)
     else:
-        speed(args) if args.speed else accuracy(args)
+        accuracy(args)
 
 
 if __name__ == "__main__":

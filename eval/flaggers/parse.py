@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from ..models import SPACY_EN, SPACY_FR, spacy_model
 from ..types import Segment
+from .stages import stage
 from .workers import in_helper, one_blas_thread
 
 # Both small pipelines' NER has its own tok2vec, so the NER alone runs: the tagger, parser and
@@ -84,11 +85,14 @@ def parse(segments: Sequence[Segment], parallel: bool | None = None) -> Parsed:
         if job is not None:
             from spacy.tokens import DocBin  # spaCy is an optional extra: imported once its models loaded
 
-            hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
+            with stage("spaCy NER, English"):
+                hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
             src_docs = list(DocBin().from_bytes(job.result()).get_docs(fr.vocab))
         else:
-            src_docs = list(fr.pipe(srcs, batch_size=BATCH_SIZE))
-            hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
+            with stage("spaCy NER, French"):
+                src_docs = list(fr.pipe(srcs, batch_size=BATCH_SIZE))
+            with stage("spaCy NER, English"):
+                hyp_docs = list(en.pipe(hyps, batch_size=BATCH_SIZE))
     parsed = Parsed(src=src_docs, hyp=hyp_docs)
     _last = ({pair: i for i, pair in enumerate(pairs)}, parsed)  # the next run's parse replaces it
     return parsed
@@ -99,7 +103,7 @@ def parse_sources(srcs: tuple[str, ...]) -> bytes:
     from spacy.tokens import DocBin
 
     fr = pipeline(SPACY_FR, FR_PIPES)
-    with one_blas_thread():
+    with one_blas_thread(), stage("spaCy NER, French"):
         return DocBin(store_user_data=False, docs=fr.pipe(srcs, batch_size=BATCH_SIZE)).to_bytes()
 
 

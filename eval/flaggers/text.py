@@ -46,11 +46,16 @@ def make_span(seg: Segment, flagger: str, category: str, severity: Severity, sta
 
 
 def delete_spans(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    """text without the characters of spans (which may be given in any order, and may overlap)."""
-    keep = [True] * len(text)
-    for start, end in spans:
-        keep[start:end] = [False] * (max(start, end) - start)
-    return "".join(ch for ch, kept in zip(text, keep) if kept)
+    """text without the characters of spans (which may be given in any order, and may overlap).
+    Slices, not a loop over characters: the coverage flagger's deletion test edits ~14,000 texts
+    per 3000 WMT13 segments."""
+    pieces, done = [], 0
+    for start, end in sorted((max(0, start), min(len(text), end)) for start, end in spans if end > start):
+        if end > done:
+            pieces.append(text[done:max(done, start)])
+            done = end
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def split_by_length(items: Sequence[T], n: int, size: Callable[[T], int] = len) -> list[list[T]]:

