@@ -50,6 +50,8 @@ SRC_BILL = ("Le gouvernement a présenté mardi un nouveau projet de loi sur la 
 SRC_PRISON = "Les prisonniers ont été libérés après trois ans de détention dans une prison militaire."
 SRC_ECLIPSE = ("Il y avait des périodes de 10 à 20 minutes où je ne pouvais pas voir l'éclipse à cause des nuages "
                "au-dessus de la banlieue de Melbourne.")
+SRC_SINGAPORE = ("Singapour est généralement considéré comme un endroit extrêmement sûr, où il est très facile de "
+                 "se déplacer.")
 # (source, output, category, text its flags must cover (on the source for an omission), worst severity
 # allowed or required: "none" = no flag of the category, "minor" = flagged, minor at most, "major")
 CASES = [
@@ -78,6 +80,22 @@ CASES = [
     # an inserted adjective (the learned addition decision)
     (SRC_BILL, "The government presented a controversial new bill on Tuesday on the safety of electric cars in "
      "cities.", "accuracy/addition", ["controversial"], "minor"),
+    # inserted words that read as English (DEMETR's kind: the LM alone would not see them)
+    (SRC_BILL, "The government presented a new bill on Tuesday on the safety of electric cars in wealthy cities.",
+     "accuracy/addition", ["wealthy"], "minor"),
+    (SRC_PRISON, "The prisoners were quietly released after three years of detention in a military prison.",
+     "accuracy/addition", ["quietly"], "minor"),
+    (SRC_PRISON, "The prisoners were released after three years of detention in a brick military prison.",
+     "accuracy/addition", ["brick"], "minor"),
+    (SRC_SINGAPORE, "Singapore is generally considered an extremely safe place, where it is very easy to get around.",
+     "accuracy/addition", [], "none"),
+    # one word removed, the output left ungrammatical (the LM seam between its neighbours' renderings)
+    (SRC_BILL, "The government a new bill on Tuesday on the safety of electric cars in cities.", "accuracy/omission",
+     ["présenté"], "minor"),
+    (SRC_PRISON, "The prisoners were released after three years of in a military prison.", "accuracy/omission",
+     ["détention"], "minor"),
+    (SRC_SINGAPORE, "Singapore is generally considered an extremely safe place, where it is very easy to get around.",
+     "accuracy/omission", [], "none"),
 ]
 RANK = {"none": 0, "minor": 1, "major": 2, "critical": 3}
 
