@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence, Union
 
-from .compare_app import gates_from_config, load_run, load_sides, pick_systems, split_spec
 from .comparison import CompareSettings, Comparison, Side
 from .comparison import compare as compare_sides
 from .config import RunConfig
@@ -156,6 +155,8 @@ Comparable = Union[str, Path, Report, Scores]
 
 def _sides(item: Comparable, role: str) -> list[Side]:
     """The systems of a run folder, a Report or Scores, as comparison sides."""
+    from .compare_app import load_run, pick_systems, split_spec  # see `compare`
+
     if isinstance(item, Scores):
         item = item.report
     if isinstance(item, Report):
@@ -177,6 +178,10 @@ def compare(baseline: Comparable, candidates: Comparable | Sequence[Comparable] 
     got worse. Each side is a run folder (`RUN#SYSTEM` picks one system), a results.json, a
     Report (from `evaluate`) or Scores (from `score`); raw output files are scored with
     `config`'s test set and metrics. Gates come from `config` and from `gates`."""
+    # imported here: the app layer (run folders, reports) costs ~0.06 s that `relecture score`
+    # and `import relecture` do not need (start-up, issue 15)
+    from .compare_app import gates_from_config, load_sides
+
     cands = [candidates] if isinstance(candidates, (str, Path, Report, Scores)) else list(candidates)
     settings = CompareSettings(resamples, trials, seed, confidence, allow_env_drift=allow_env_drift)
     config_path = str(config) if config is not None else None

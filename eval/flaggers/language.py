@@ -8,7 +8,8 @@ Sentence level: an output that copies the source, or that `lingua` reads as neit
 French (checked only when few of its words are English, which keeps it cheap).
 
 Severity (accuracy/untranslated) follows the extent: critical when the output is a copy of the
-source, in another language, or mostly French (60% of its words or more); major for a clause
+source, in another language, or mostly French (60% of its words or more; or 30% when lingua reads
+the whole output as French and under 15% of its words are clearly English); major for a clause
 (a run of three French words or more, taken from the source); minor for a word or two (a name or
 term left in French: evidence of one word is weak).  A capitalized word inside an English sentence
 is read as a name or a nationality ('Québécois', 'Bretons'), not as French.
@@ -42,6 +43,11 @@ SENTENCE_START = re.compile(r"(?:^|[.!?:;«»\"“”(\[|—–-])\s*$")
 # CLAUSE_WORDS or more French words major, shorter runs minor.
 MOSTLY = 0.6
 CLAUSE_WORDS = 3
+# An output with this share of French words or more goes to the language detector, which
+# makes it critical when it reads the whole output as French with FRENCH_SURE confidence ...
+FRENCH_LOOK = 0.3
+FRENCH_SURE = 0.9
+FEW_ENGLISH = 0.15  # ... and fewer than this share of its words are clearly English
 ACCENTED = re.compile(r"[éèêëàâçùûôîïœ]", re.IGNORECASE)
 
 
@@ -115,11 +121,22 @@ class UntranslatedFlagger(Flagger):
                 french.append(words[i])
         french.sort()
         english_share = sum(zipf(EN_CLITIC.sub("", w.lower()), "en") >= 2.5 for _, _, w in words) / len(words)
-        if len(words) >= 4 and english_share < 0.6 and len(french) < 0.5 * len(words):
+        many_french = len(french) >= FRENCH_LOOK * len(words)
+        if len(words) >= 4 and (english_share < 0.6 or many_french):
             lang, confidence = self._language(hyp)
             if lang not in ("ENGLISH", "FRENCH", None):
                 return [make_span(seg, self.name, CATEGORY, "critical", 0, len(hyp),
                                   f"the output is in {lang.title()}, not English", confidence)]
+            english = sum(zipf(w.lower(), "en") >= 3.0 and zipf(w.lower(), "en") > zipf(w.lower(), "fr") + 0.5
+                          for _, _, w in words)
+            if lang == "FRENCH" and many_french and confidence >= FRENCH_SURE and english < FEW_ENGLISH * len(words):
+                # French through and through, though not the source's ('Impossible de traduire
+                # votre requête de la langue source...'): words English shares ('impossible',
+                # 'source') kept the French share of its words under MOSTLY.  A half-English
+                # sentence ('... said that la réforme des retraites sera présentée in March')
+                # keeps its English words ('said', 'that', 'in', 'March') and its runs' severity.
+                return [make_span(seg, self.name, CATEGORY, "critical", 0, len(hyp),
+                                  "the output is in French, not English", confidence)]
         if not french:
             return []
         if len(french) >= MOSTLY * len(words) and len(words) >= 3:

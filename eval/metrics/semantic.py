@@ -68,9 +68,11 @@ class EncoderMetric(Metric):
 
     def _encode_pair(self, segments: Sequence[Segment], nrefs: int, progress: Progress | None
                      ) -> tuple[list["Encoded"], list[list["Encoded"]]]:
-        refs = [self.encoder.encode([seg.refs[k] for seg in segments]) for k in range(nrefs)]
-        hyps = self.encoder.encode([seg.hyp for seg in segments], progress)
-        return hyps, refs
+        # one call: the batches of outputs and references share the workers (bench/neural.py)
+        n = len(segments)
+        texts = [seg.hyp for seg in segments] + [seg.refs[k] for k in range(nrefs) for seg in segments]
+        encoded = self.encoder.encode(texts, progress, units=n)
+        return encoded[:n], [encoded[n * (k + 1): n * (k + 2)] for k in range(nrefs)]
 
 
 def pooled(encoded: "Encoded") -> "np.ndarray":

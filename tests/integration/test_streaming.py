@@ -104,3 +104,24 @@ def test_streamed_run_with_flags_equals_in_memory_run(tmp_path):
     assert len(rows) == FLAG_SEGMENTS
     assert {row["seg_idx"] for row in rows if any("German" in f["message"] for f in row["flags"])} >= {42, 350, 822}
     assert sum(len(row["flags"]) for row in rows) > 50
+
+
+def test_flagging_in_parts_finds_what_one_call_finds(tmp_path):
+    """The helper flags a streamed block in parts of HELPER_PART segments (bounded memory): parts
+    of 40 give the findings of one call over 160 varied segments, every default flagger."""
+    from relecture.flaggers import DEFAULT_FLAGGERS, sort_flags
+    from relecture.flaggers.workers import _flag_all, flag_in_parts
+    from relecture.registry import load
+    from relecture.types import Segment
+
+    from ..faults import corpus as varied
+
+    varied.write(tmp_path, 160, (7, 61, 130))
+    src = (tmp_path / "src.fr").read_text(encoding="utf-8").splitlines()
+    hyp = (tmp_path / "hyp.en").read_text(encoding="utf-8").splitlines()
+    segments = [Segment(i, s, h) for i, (s, h) in enumerate(zip(src, hyp))]
+    flaggers = [load("flagger", name)() for name in DEFAULT_FLAGGERS]
+    whole = sort_flags(_flag_all(flaggers, segments))
+    parts = sort_flags(flag_in_parts(flaggers, segments, part=40))
+    assert len(whole) > 10
+    assert [f.to_dict() for f in parts] == [f.to_dict() for f in whole]

@@ -35,6 +35,14 @@ CASES = [
      "Bruno Le Maire said that la réforme des retraites sera présentée in March.", "accuracy/untranslated", "major"),
     ("untranslated", "Le chat dort sur le canapé depuis ce matin.", "The chat dort sur le canapé depuis ce matin.",
      "accuracy/untranslated", "critical"),
+    # a French output that is not the source (a system's error message, WMT13 online-B line 2416):
+    # words English shares ('impossible', 'source') keep its French share under 60%; the
+    # language detector reads it whole
+    ("untranslated", "J'ai fui.", "Impossible de traduire votre requête de la langue source (yorouba) vers la langue "
+     "cible (anglais).", "accuracy/untranslated", "critical"),
+    # an English sentence quoting a French title stays minor/major, never critical
+    ("untranslated", "Il a lu « Le Rouge et le Noir » hier.", "He read Le Rouge et le Noir yesterday.",
+     "accuracy/untranslated", None),
     # a decade written out is no missing number
     ("numbers", "Tenez: au tout début des années 60, les pionniers du laser, dans les Laboratoires Bell, ne "
      "soupçonnaient nullement la révolution que leurs travaux allaient déclencher.",

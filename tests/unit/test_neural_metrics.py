@@ -156,3 +156,17 @@ def test_cpu_batches_on_several_threads_give_the_vectors_of_one_thread(tiny: str
         encoder.clear()
     assert all(torch.equal(a, b) for a, b in zip(one, several))  # bit for bit, not merely close
     assert torch.get_num_threads() == threads_before  # the intra-op setting is restored
+
+
+def test_progress_in_units_adds_up_to_the_units(tiny: str) -> None:
+    encoder = get_token_encoder(tiny, "cpu", "fp32", batch_tokens=64)
+    texts = [f"the cat number {i} sat on the mat" for i in range(40)]
+    seen: list[int] = []
+    encoder.clear()
+    encoder.encode(texts[:10])  # a memo hit reports nothing of its own: the units still add up
+    encoder.encode(texts + texts, seen.append, units=7)
+    assert sum(seen) == 7 and all(n > 0 for n in seen)
+    seen.clear()
+    encoder.encode(texts, seen.append, units=5)  # every text already known
+    assert seen == [5]
+    encoder.clear()
